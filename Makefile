@@ -1,0 +1,43 @@
+# vsr: the two commands a fresh Debian 12 machine with the Swift toolchain needs are
+#   make demo   upscale the bundled sample and print where the result is
+#   make test   run the test suite
+SHELL := /bin/bash
+SWIFT ?= swift
+DEV_PACKAGES := libavformat-dev libavcodec-dev libswscale-dev libavutil-dev pkg-config
+# The ffmpeg CLI: tests make their own clips with it, and the benchmarks compare against it.
+TOOL_PACKAGES := ffmpeg
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+VSR := .build/release/vsr
+
+.PHONY: all deps build demo test bench clean
+
+all: build
+
+# Installs only what is missing; `apt-get update` first since a fresh machine's lists may be empty.
+deps:
+	@missing=""; \
+	for p in $(DEV_PACKAGES) $(TOOL_PACKAGES); do \
+	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "install ok installed" || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing:$$missing"; \
+	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing; \
+	fi
+
+build: deps
+	$(SWIFT) build -c release --product vsr
+
+demo: build
+	@mkdir -p out
+	$(VSR) upscale samples/sample.mp4 out/sample_x2.mp4 --scale 2 --overwrite --progress plain
+	@echo "demo output: $(CURDIR)/out/sample_x2.mp4"
+
+test: deps
+	$(SWIFT) build --build-tests
+	$(SWIFT) test --skip-build
+
+bench: build
+	$(VSR) bench kernels
+
+clean:
+	rm -rf .build out

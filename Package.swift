@@ -1,0 +1,39 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+// Kernels are compiled for AVX2+FMA in release builds (x86-64-v3): without it SIMD8 FMA becomes
+// scalar `fmaf` calls. The portable build of the same sources is chosen at run time on CPUs
+// without AVX2 (see VSRKernels/CPUFeatures.swift).
+let avx2: [SwiftSetting] = [.unsafeFlags(["-Xcc", "-march=x86-64-v3"], .when(configuration: .release))]
+
+let package = Package(
+    name: "vsr",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "vsr", targets: ["vsr"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-collections", from: "1.1.0"),
+    ],
+    targets: [
+        .systemLibrary(
+            name: "CFFmpeg",
+            pkgConfig: "libavformat libavcodec libswscale libavutil",
+            providers: [.apt(["libavformat-dev", "libavcodec-dev", "libswscale-dev", "libavutil-dev"])]
+        ),
+        .target(name: "VSRMedia", dependencies: ["CFFmpeg"]),
+        .target(name: "VSRPipeline", dependencies: [.product(name: "DequeModule", package: "swift-collections")]),
+        .target(name: "VSRKernels", swiftSettings: avx2),
+        .target(name: "VSRModels", dependencies: ["VSRKernels"]),
+        .target(name: "VSRCore", dependencies: ["VSRMedia", "VSRPipeline", "VSRKernels", "VSRModels"]),
+        .executableTarget(name: "vsr", dependencies: [
+            "VSRCore", "VSRMedia", "VSRKernels", "VSRModels",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+        .testTarget(name: "VSRMediaTests", dependencies: ["VSRMedia", "VSRCore"]),
+        .testTarget(name: "VSRPipelineTests", dependencies: ["VSRPipeline"]),
+        .testTarget(name: "VSRKernelsTests", dependencies: ["VSRKernels", "VSRModels"]),
+    ],
+    swiftLanguageModes: [.v6]
+)

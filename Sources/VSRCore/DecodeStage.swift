@@ -1,0 +1,79 @@
+import CFFmpeg
+import VSRMedia
+import VSRPipeline
+
+/// Decodes the video stream into frames of the working format with strictly increasing
+/// timestamps. Damaged packets are counted and skipped, never fatal.
+final class DecodeStage {
+    let m: MediaSetup
+    let progress: ProgressCounter
+    private var sequence = 0
+    private var lastPTS: Int64? = nil
+    private var converter: (Scaler, FramePool)? = nil
+    private let frameStep: Int64
+
+    init(setup: MediaSetup, progress: ProgressCounter) {
+        m = setup
+        self.progress = progress
+        let tb = setup.input.stream(setup.videoIndex).pointee.time_base
+        frameStep = max(1, av_rescale_q(1, av_inv_q(setup.frameRate), tb))
+    }
+
+    func run(packets: BoundedQueue<Packet>, output: BoundedQueue<Numbered>) throws {
+        let frame = Frame()
+        while let packet = packets.pop() {
+            var sent = false
+            while !sent {
+                do {
+                    sent = try m.decoder.send(packet) == .accepted
+                } catch {
+                    progress.decodeErrors.add(1, ordering: .relaxed)  // damaged packet: skip it
+                    sent = true
+                }
+                guard try drain(frame, into: output) else { return }
+            }
+        }
+        _ = try? m.decoder.send(nil)
+        _ = try drain(frame, into: output)
+    }
+
+    /// Receives every frame the decoder has ready. Returns false when downstream has closed.
+    private func drain(_ frame: Frame, into output: BoundedQueue<Numbered>) throws -> Bool {
+        while true {
+            let result: Decoder.ReceiveResult
+            do { result = try m.decoder.receive(into: frame) } catch {
+                progress.decodeErrors.add(1, ordering: .relaxed)
+                return true
+            }
+            guard result == .frame else { return true }
+            let ready = try prepare(frame.moveOut())
+            if !output.push(Numbered(sequence: sequence, frame: ready)) { return false }
+            sequence += 1
+        }
+    }
+
+    /// Fixes the timestamp and converts to the working format when the decoder's differs.
+    private func prepare(_ f: Frame) throws -> Frame {
+        var pts = f.bestEffortTimestamp
+        if pts == noTimestamp { pts = lastPTS.map { $0 + frameStep } ?? 0 }
+        if let last = lastPTS, pts <= last { pts = last + 1 }  // encoders need increasing timestamps
+        lastPTS = pts
+        f.pts = pts
+        let l = m.layout
+        let format = MediaSetup.sameLayout(f.pixelFormat)
+        if format == l.workFormat && f.width == l.width && f.height == l.height {
+            f.pointer.pointee.format = l.workFormat.rawValue
+            return f
+        }
+        if converter == nil || converter!.0.sourceWidth != f.width || converter!.0.sourceHeight != f.height {
+            let s = try Scaler(from: f.pixelFormat, f.width, f.height, to: l.workFormat, l.width, l.height,
+                               filter: .bicubic, sourceFullRange: l.fullRange, destinationFullRange: l.fullRange)
+            converter = (s, try FramePool(format: l.workFormat, width: l.width, height: l.height))
+        }
+        let (scaler, pool) = converter!
+        let out = try pool.get()
+        out.copyProperties(from: f)
+        scaler.scale(f, into: out)
+        return out
+    }
+}

@@ -1,0 +1,91 @@
+import CFFmpeg
+import VSRKernels
+import VSRMedia
+
+/// One worker's tools for turning a decoded frame into an upscaled one: the luma network (or
+/// bicubic), swscale for the two chroma planes, and a final conversion when the encoder wants
+/// another pixel format (images). Not shared between threads.
+final class FrameUpscaler {
+    let layout: FrameLayout
+    let luma: any LumaUpscaleWorker
+    let chroma: Scaler
+    let outputPool: FramePool
+    let encoderConversion: (Scaler, FramePool)?
+
+    init(layout: FrameLayout, upscaler: any LumaUpscaler, outputPool: FramePool,
+         encoderPool: FramePool?) throws(FFmpegError) {
+        self.layout = layout
+        luma = upscaler.makeWorker()
+        chroma = try Scaler(from: layout.chromaPlaneFormat, layout.chromaWidth, layout.chromaHeight,
+                            to: layout.chromaPlaneFormat, layout.chromaWidth * layout.scale,
+                            layout.chromaHeight * layout.scale, filter: .bicubic)
+        self.outputPool = outputPool
+        if let encoderPool {
+            let s = try Scaler(from: layout.workFormat, outputPool.width, outputPool.height,
+                               to: encoderPool.format, encoderPool.width, encoderPool.height,
+                               filter: .point, sourceFullRange: layout.fullRange,
+                               destinationFullRange: layout.fullRange)
+            encoderConversion = (s, encoderPool)
+        } else {
+            encoderConversion = nil
+        }
+    }
+
+    func upscale(_ input: Frame) throws(FFmpegError) -> Frame {
+        let out = try outputPool.get()
+        out.copyProperties(from: input)
+        let l = layout, r = l.scale, bytes = l.bytesPerSample
+        let src = input.plane(0, width: l.width, height: l.height, bytesPerSample: bytes)
+        let dst = out.plane(0, width: l.width * r, height: l.height * r, bytesPerSample: bytes)
+        luma.upscale(LumaPlane(src, bitDepth: l.bitDepth), into: LumaPlane(dst, bitDepth: l.bitDepth))
+        for p in 1...2 {
+            chroma.scale(input.plane(p, width: l.chromaWidth, height: l.chromaHeight, bytesPerSample: bytes),
+                         into: out.plane(p, width: l.chromaWidth * r, height: l.chromaHeight * r, bytesPerSample: bytes))
+        }
+        guard let (converter, pool) = encoderConversion else { return out }
+        let converted = try pool.get()
+        converted.copyProperties(from: out)
+        converter.scale(out, into: converted)
+        return converted
+    }
+}
+
+extension LumaPlane {
+    init(_ p: PlaneBuffer, bitDepth: Int) {
+        self.init(base: p.base, width: p.width, height: p.height, rowBytes: p.rowBytes, bitDepth: bitDepth)
+    }
+}
+
+/// The planar YUV format frames are upscaled in, and its geometry.
+struct FrameLayout: Sendable {
+    let workFormat: AVPixelFormat
+    let width: Int, height: Int
+    let scale: Int
+    let bitDepth: Int
+    let chromaWidth: Int, chromaHeight: Int
+    /// Full-range samples (images from RGB, JPEG): conversions keep the range.
+    let fullRange: Bool
+
+    init(workFormat: AVPixelFormat, width: Int, height: Int, scale: Int, fullRange: Bool) {
+        self.workFormat = workFormat
+        self.width = width
+        self.height = height
+        self.scale = scale
+        self.fullRange = fullRange
+        let d = av_pix_fmt_desc_get(workFormat)!.pointee
+        bitDepth = Int(d.comp.0.depth)
+        chromaWidth = -((-width) >> Int(d.log2_chroma_w))
+        chromaHeight = -((-height) >> Int(d.log2_chroma_h))
+    }
+
+    var bytesPerSample: Int { bitDepth > 8 ? 2 : 1 }
+    /// The one-plane format swscale uses for a chroma plane of this layout.
+    var chromaPlaneFormat: AVPixelFormat {
+        switch bitDepth {
+        case 8: AV_PIX_FMT_GRAY8
+        case 9...10: AV_PIX_FMT_GRAY10LE
+        case 11...12: AV_PIX_FMT_GRAY12LE
+        default: AV_PIX_FMT_GRAY16LE
+        }
+    }
+}

@@ -1,0 +1,40 @@
+/// Everything `vsr upscale` needs besides the upscaler itself.
+public struct UpscaleOptions: Sendable {
+    public var input: String
+    public var output: String
+    public var encoder = "libx264"
+    public var crf: Int? = nil
+    public var preset: String? = nil
+    /// Upscale workers (frames in parallel); nil: one per core.
+    public var workers: Int? = nil
+    public var overwrite = false
+    /// Container override (e.g. "matroska"); nil: guessed from the output name.
+    public var format: String? = nil
+    /// Queue depth between stages (frames).
+    public var queueDepth = 4
+
+    public init(input: String, output: String) {
+        self.input = input
+        self.output = output
+    }
+
+    /// The encoders vsr offers for video, in order of preference, when FFmpeg has them.
+    public static let videoEncoders = ["libx264", "libx265", "libsvtav1", "libvpx-vp9"]
+
+    /// Private options for `encoder` from --crf/--preset, with vsr's defaults.
+    func encoderOptions() -> [String: String] {
+        switch encoder {
+        case "libx264", "libx265":
+            return ["crf": String(crf ?? 18), "preset": preset ?? "veryfast"]
+        case "libsvtav1":
+            return ["crf": String(crf ?? 30), "preset": preset ?? "10"]
+        case "libvpx-vp9":
+            return ["crf": String(crf ?? 32), "b": "0", "deadline": "good", "cpu-used": preset ?? "5", "row-mt": "1"]
+        default:
+            var o: [String: String] = [:]
+            if let crf { o["crf"] = String(crf) }
+            if let preset { o["preset"] = preset }
+            return o
+        }
+    }
+}

@@ -1,0 +1,79 @@
+import CFFmpeg
+
+/// Owns one AVFrame. Sending a frame through a queue moves it: only one stage uses it at a time.
+public final class Frame: @unchecked Sendable {
+    public let pointer: UnsafeMutablePointer<AVFrame>
+
+    public init() {
+        guard let p = av_frame_alloc() else { fatalError("av_frame_alloc: out of memory") }
+        pointer = p
+    }
+
+    deinit {
+        var p: UnsafeMutablePointer<AVFrame>? = pointer
+        av_frame_free(&p)
+    }
+
+    public var width: Int { Int(pointer.pointee.width) }
+    public var height: Int { Int(pointer.pointee.height) }
+    public var pixelFormat: AVPixelFormat { AVPixelFormat(pointer.pointee.format) }
+    public var pts: Int64 {
+        get { pointer.pointee.pts }
+        set { pointer.pointee.pts = newValue }
+    }
+    /// The decoder's best guess at the presentation time (pts, else dts-derived).
+    public var bestEffortTimestamp: Int64 { pointer.pointee.best_effort_timestamp }
+
+    public func unref() { av_frame_unref(pointer) }
+
+    /// Moves this frame's buffers into a new Frame and leaves this one blank.
+    public func moveOut() -> Frame {
+        let f = Frame()
+        av_frame_move_ref(f.pointer, pointer)
+        return f
+    }
+
+    /// Copies timestamps, colour properties, aspect ratio and side data (not the pixels).
+    public func copyProperties(from source: Frame) {
+        av_frame_copy_props(pointer, source.pointer)
+    }
+
+    /// Plane `index` as a typed view (the caller knows the plane's size from the pixel format).
+    public func plane(_ index: Int, width: Int, height: Int, bytesPerSample: Int) -> PlaneBuffer {
+        let data = withUnsafePointer(to: &pointer.pointee.data) {
+            $0.withMemoryRebound(to: UnsafeMutablePointer<UInt8>?.self, capacity: 8) { $0[index] }
+        }
+        let stride = withUnsafePointer(to: &pointer.pointee.linesize) {
+            $0.withMemoryRebound(to: Int32.self, capacity: 8) { Int($0[index]) }
+        }
+        return PlaneBuffer(base: UnsafeMutableRawPointer(data!), width: width, height: height,
+                           rowBytes: stride, bytesPerSample: bytesPerSample)
+    }
+
+    /// Allocates fresh buffers for `format` at the given size (32-byte aligned rows).
+    public static func allocate(format: AVPixelFormat, width: Int, height: Int) throws(FFmpegError) -> Frame {
+        let f = Frame()
+        f.pointer.pointee.format = format.rawValue
+        f.pointer.pointee.width = Int32(width)
+        f.pointer.pointee.height = Int32(height)
+        try check(av_frame_get_buffer(f.pointer, 32), "allocating a \(width)x\(height) frame")
+        return f
+    }
+}
+
+/// A plane of samples inside someone else's buffer: 1 byte (8-bit) or 2 bytes (9-16 bit) per sample.
+public struct PlaneBuffer: @unchecked Sendable {
+    public let base: UnsafeMutableRawPointer
+    public let width: Int
+    public let height: Int
+    public let rowBytes: Int
+    public let bytesPerSample: Int
+
+    public init(base: UnsafeMutableRawPointer, width: Int, height: Int, rowBytes: Int, bytesPerSample: Int) {
+        self.base = base
+        self.width = width
+        self.height = height
+        self.rowBytes = rowBytes
+        self.bytesPerSample = bytesPerSample
+    }
+}

@@ -1,0 +1,132 @@
+import CFFmpeg
+
+/// A muxer writing to a file or URL. Streams are added, then the header, packets and trailer.
+public final class OutputFile: @unchecked Sendable {
+    public let url: String
+    let context: UnsafeMutablePointer<AVFormatContext>
+    private var headerWritten = false
+    private var trailerWritten = false
+
+    /// `format` overrides the guess from the file name (e.g. "mpegts", "flv", "hls").
+    public init(url: String, format: String? = nil) throws(FFmpegError) {
+        self.url = url
+        var ctx: UnsafeMutablePointer<AVFormatContext>?
+        let r = avformat_alloc_output_context2(&ctx, nil, format, url)
+        guard r >= 0, let ctx else {
+            throw FFmpegError(r < 0 ? r : vsr_averror(EINVAL),
+                              "choosing an output format for \(url) (name a known extension or give --format)")
+        }
+        context = ctx
+    }
+
+    deinit {
+        if headerWritten && !trailerWritten { av_write_trailer(context) }
+        if context.pointee.oformat.pointee.flags & AVFMT_NOFILE == 0 && context.pointee.pb != nil {
+            avio_closep(&context.pointee.pb)
+        }
+        avformat_free_context(context)
+    }
+
+    public var formatName: String { String(cString: context.pointee.oformat.pointee.name) }
+    /// True for image muxers (one picture per file).
+    public var isImageFormat: Bool { ["image2", "image2pipe", "apng"].contains(formatName) || formatName.hasSuffix("_pipe") }
+    public var needsGlobalHeader: Bool { context.pointee.oformat.pointee.flags & AVFMT_GLOBALHEADER != 0 }
+    public var defaultVideoCodec: AVCodecID { context.pointee.oformat.pointee.video_codec }
+
+    /// Whether this container can carry a stream of `codec` (nil: FFmpeg cannot tell).
+    public func canStore(_ codec: AVCodecID) -> Bool? {
+        let r = avformat_query_codec(context.pointee.oformat, codec, FF_COMPLIANCE_NORMAL)
+        return r < 0 ? nil : r == 1
+    }
+
+    public func stream(_ index: Int) -> UnsafeMutablePointer<AVStream> { context.pointee.streams[index]! }
+
+    /// Adds the encoder's stream; returns its index.
+    public func addStream(encoder: Encoder) throws(FFmpegError) -> Int {
+        guard let st = avformat_new_stream(context, nil) else { fatalError("avformat_new_stream: out of memory") }
+        try check(avcodec_parameters_from_context(st.pointee.codecpar, encoder.context), "configuring the output stream")
+        st.pointee.time_base = encoder.timeBase
+        st.pointee.avg_frame_rate = encoder.context.pointee.framerate
+        st.pointee.sample_aspect_ratio = encoder.context.pointee.sample_aspect_ratio
+        return Int(st.pointee.index)
+    }
+
+    /// Adds a stream that copies `input`'s packets unchanged; returns its index.
+    public func addCopiedStream(from input: UnsafeMutablePointer<AVStream>) throws(FFmpegError) -> Int {
+        guard let st = avformat_new_stream(context, nil) else { fatalError("avformat_new_stream: out of memory") }
+        try check(avcodec_parameters_copy(st.pointee.codecpar, input.pointee.codecpar), "copying stream parameters")
+        st.pointee.codecpar.pointee.codec_tag = 0  // let the muxer choose its own tag
+        st.pointee.time_base = input.pointee.time_base
+        st.pointee.disposition = input.pointee.disposition
+        st.pointee.sample_aspect_ratio = input.pointee.sample_aspect_ratio
+        try copyStreamExtras(from: input, to: st)
+        return Int(st.pointee.index)
+    }
+
+    /// Copies a stream's metadata and side data (display matrix = rotation, HDR info, ...).
+    /// `sideData`: the AVPacketSideDataType raw values to copy (nil: all).
+    public func copyStreamExtras(from input: UnsafeMutablePointer<AVStream>, to st: UnsafeMutablePointer<AVStream>,
+                                 sideData: Set<UInt32>? = nil) throws(FFmpegError) {
+        av_dict_copy(&st.pointee.metadata, input.pointee.metadata, 0)
+        for i in 0..<Int(input.pointee.nb_side_data) {
+            let sd = input.pointee.side_data[i]
+            if let sideData, !sideData.contains(sd.type.rawValue) { continue }
+            guard let dst = av_stream_new_side_data(st, sd.type, sd.size) else {
+                throw FFmpegError(vsr_averror(ENOMEM), "copying stream side data")
+            }
+            dst.update(from: sd.data, count: sd.size)
+        }
+    }
+
+    /// Copies container metadata and chapters from an input.
+    public func copyGlobals(from input: InputFile) {
+        av_dict_copy(&context.pointee.metadata, input.context.pointee.metadata, 0)
+        let n = Int(input.context.pointee.nb_chapters)
+        guard n > 0, context.pointee.oformat.pointee.name != nil else { return }
+        // No public API adds chapters: allocate them as FFmpeg's own CLI does (ffmpeg_opt.c).
+        guard let array = av_calloc(n, MemoryLayout<UnsafeMutablePointer<AVChapter>?>.size) else { return }
+        let chapters = array.bindMemory(to: UnsafeMutablePointer<AVChapter>?.self, capacity: n)
+        var count = 0
+        for i in 0..<n {
+            let src = input.context.pointee.chapters[i]!
+            guard let raw = av_mallocz(MemoryLayout<AVChapter>.size) else { continue }
+            let ch = raw.bindMemory(to: AVChapter.self, capacity: 1)
+            ch.pointee.id = src.pointee.id
+            ch.pointee.time_base = src.pointee.time_base
+            ch.pointee.start = src.pointee.start
+            ch.pointee.end = src.pointee.end
+            av_dict_copy(&ch.pointee.metadata, src.pointee.metadata, 0)
+            chapters[count] = ch
+            count += 1
+        }
+        context.pointee.chapters = chapters
+        context.pointee.nb_chapters = UInt32(count)
+    }
+
+    /// Opens the file (unless the format needs none) and writes the header.
+    public func writeHeader(options: [String: String] = [:]) throws(FFmpegError) {
+        if context.pointee.oformat.pointee.flags & AVFMT_NOFILE == 0 {
+            try check(avio_open(&context.pointee.pb, url, AVIO_FLAG_WRITE), "opening \(url) for writing")
+        }
+        var dict = Dictionary(options)
+        defer { av_dict_free(&dict.pointer) }
+        try check(avformat_write_header(context, &dict.pointer), "writing the header of \(url)")
+        headerWritten = true
+    }
+
+    /// Writes a packet whose timestamps are in `timeBase`; the muxer interleaves streams.
+    public func write(_ packet: Packet, timeBase: AVRational) throws(FFmpegError) {
+        let st = stream(packet.streamIndex)
+        packet.rescaleTimestamps(from: timeBase, to: st.pointee.time_base)
+        try check(av_interleaved_write_frame(context, packet.pointer), "writing to \(url)")
+    }
+
+    public func writeTrailer() throws(FFmpegError) {
+        guard headerWritten, !trailerWritten else { return }
+        trailerWritten = true
+        try check(av_write_trailer(context), "finishing \(url)")
+        if context.pointee.oformat.pointee.flags & AVFMT_NOFILE == 0 && context.pointee.pb != nil {
+            try check(avio_closep(&context.pointee.pb), "closing \(url)")
+        }
+    }
+}

@@ -1,0 +1,43 @@
+import CFFmpeg
+
+/// Owns one AVPacket. Sending a packet through a queue moves it: only one stage uses it at a time.
+public final class Packet: @unchecked Sendable {
+    public let pointer: UnsafeMutablePointer<AVPacket>
+
+    public init() {
+        guard let p = av_packet_alloc() else { fatalError("av_packet_alloc: out of memory") }
+        pointer = p
+    }
+
+    deinit {
+        var p: UnsafeMutablePointer<AVPacket>? = pointer
+        av_packet_free(&p)
+    }
+
+    public var streamIndex: Int {
+        get { Int(pointer.pointee.stream_index) }
+        set { pointer.pointee.stream_index = Int32(newValue) }
+    }
+    public var pts: Int64 { pointer.pointee.pts }
+    public var dts: Int64 { pointer.pointee.dts }
+    public var size: Int { Int(pointer.pointee.size) }
+    public var isKeyframe: Bool { pointer.pointee.flags & AV_PKT_FLAG_KEY != 0 }
+
+    /// The payload bytes (for checksums in tests and tools).
+    public var data: UnsafeRawBufferPointer {
+        UnsafeRawBufferPointer(start: pointer.pointee.data, count: size)
+    }
+
+    public func unref() { av_packet_unref(pointer) }
+
+    /// Moves this packet's contents into a new Packet and leaves this one blank.
+    public func moveOut() -> Packet {
+        let p = Packet()
+        av_packet_move_ref(p.pointer, pointer)
+        return p
+    }
+
+    public func rescaleTimestamps(from source: AVRational, to destination: AVRational) {
+        av_packet_rescale_ts(pointer, source, destination)
+    }
+}

@@ -1,0 +1,87 @@
+import CFFmpeg
+
+/// A swscale context converting or resizing frames (or single planes) of fixed geometry.
+public final class Scaler: @unchecked Sendable {
+    let context: OpaquePointer
+    public let sourceWidth: Int, sourceHeight: Int, destinationWidth: Int, destinationHeight: Int
+
+    public enum Filter { case bilinear, bicubic, lanczos, point
+        var flags: Int32 {
+            switch self {
+            case .bilinear: SWS_BILINEAR
+            case .bicubic: SWS_BICUBIC
+            case .lanczos: SWS_LANCZOS
+            case .point: SWS_POINT
+            }
+        }
+    }
+
+    public init(from sf: AVPixelFormat, _ sw: Int, _ sh: Int, to df: AVPixelFormat, _ dw: Int, _ dh: Int,
+                filter: Filter = .bicubic, sourceFullRange: Bool = false,
+                destinationFullRange: Bool = false) throws(FFmpegError) {
+        // Accurate rounding and full chroma interpolation: quality matters more than the last %.
+        let flags = filter.flags | SWS_ACCURATE_RND | SWS_FULL_CHR_H_INT
+        guard let ctx = sws_getContext(Int32(sw), Int32(sh), sf, Int32(dw), Int32(dh), df, flags, nil, nil, nil) else {
+            let names = "\(pixelFormatName(sf)) \(sw)x\(sh) -> \(pixelFormatName(df)) \(dw)x\(dh)"
+            throw FFmpegError(vsr_averror(EINVAL), "swscale cannot convert \(names)")
+        }
+        context = ctx
+        if sourceFullRange || destinationFullRange {
+            // RGB images are full range; keep them so instead of squeezing into 16-235.
+            let table = sws_getCoefficients(SWS_CS_ITU601)
+            _ = sws_setColorspaceDetails(ctx, table, sourceFullRange ? 1 : 0, table,
+                                         destinationFullRange ? 1 : 0, 0, 1 << 16, 1 << 16)
+        }
+        sourceWidth = sw; sourceHeight = sh; destinationWidth = dw; destinationHeight = dh
+    }
+
+    deinit { sws_freeContext(context) }
+
+    /// Scales a whole frame (all planes) into `destination`, whose buffers are already allocated.
+    public func scale(_ source: Frame, into destination: Frame) {
+        withPlanePointers(source, destination) { src, srcStride, dst, dstStride in
+            _ = sws_scale(context, src, srcStride, 0, Int32(sourceHeight), dst, dstStride)
+        }
+    }
+
+    /// Scales one plane (the scaler was made for a single-plane gray format).
+    public func scale(_ source: PlaneBuffer, into destination: PlaneBuffer) {
+        var src: [UnsafePointer<UInt8>?] = [UnsafePointer(source.base.assumingMemoryBound(to: UInt8.self)), nil, nil, nil]
+        var srcStride: [Int32] = [Int32(source.rowBytes), 0, 0, 0]
+        var dst: [UnsafeMutablePointer<UInt8>?] = [destination.base.assumingMemoryBound(to: UInt8.self), nil, nil, nil]
+        var dstStride: [Int32] = [Int32(destination.rowBytes), 0, 0, 0]
+        _ = sws_scale(context, &src, &srcStride, 0, Int32(sourceHeight), &dst, &dstStride)
+    }
+
+    private func withPlanePointers(_ s: Frame, _ d: Frame,
+                                   _ body: (UnsafePointer<UnsafePointer<UInt8>?>, UnsafePointer<Int32>,
+                                            UnsafePointer<UnsafeMutablePointer<UInt8>?>, UnsafePointer<Int32>) -> Void) {
+        withUnsafePointer(to: &s.pointer.pointee.data) { sd in
+            withUnsafePointer(to: &s.pointer.pointee.linesize) { sl in
+                withUnsafePointer(to: &d.pointer.pointee.data) { dd in
+                    withUnsafePointer(to: &d.pointer.pointee.linesize) { dl in
+                        sd.withMemoryRebound(to: UnsafePointer<UInt8>?.self, capacity: 8) { src in
+                            sl.withMemoryRebound(to: Int32.self, capacity: 8) { srcStride in
+                                dd.withMemoryRebound(to: UnsafeMutablePointer<UInt8>?.self, capacity: 8) { dst in
+                                    dl.withMemoryRebound(to: Int32.self, capacity: 8) { dstStride in
+                                        body(src, srcStride, dst, dstStride)
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+public func pixelFormatName(_ f: AVPixelFormat) -> String {
+    guard let n = av_get_pix_fmt_name(f) else { return "unknown" }
+    return String(cString: n)
+}
+
+/// Silences FFmpeg's own stderr logging (vsr reports errors itself) unless `verbose`.
+public func configureFFmpegLogging(verbose: Bool) {
+    vsr_set_log_level(verbose ? AV_LOG_INFO : AV_LOG_ERROR)
+}

@@ -1,0 +1,49 @@
+import Dispatch
+import Foundation
+import VSRCore
+import VSRPipeline
+
+/// One-line messages to stderr, prefixed so they stand apart from the program's output.
+enum Terminal {
+    static func note(_ s: String) { write("vsr: note: \(s)\n") }
+    static func error(_ s: String) { write("vsr: error: \(s)\n") }
+    static func write(_ s: String) { FileHandle.standardError.write(s.data(using: .utf8)!) }
+}
+
+/// SIGINT/SIGTERM: the first asks the job to stop and finish cleanly; the second quits at once.
+final class InterruptHandler {
+    let stop = StopFlag()
+    private let sources: [any DispatchSourceSignal]
+
+    init(onFirst: @escaping @Sendable () -> Void = {}) {
+        let stop = self.stop
+        sources = [SIGINT, SIGTERM].map { sig in
+            signal(sig, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: sig, queue: .global())
+            source.setEventHandler {
+                if stop.isRaised { exit(130) }
+                stop.raise()
+                onFirst()
+            }
+            source.resume()
+            return source
+        }
+    }
+}
+
+/// Runs `body`, turning vsr's errors into one line on stderr and a non-zero exit code.
+func reportingErrors<T>(_ body: () throws -> T) throws -> T {
+    do {
+        return try body()
+    } catch let e as VSRError {
+        Terminal.error(e.description)
+        throw ExitCodeError.failure
+    } catch let e as ExitCodeError {
+        throw e
+    } catch {
+        Terminal.error("\(error)")
+        throw ExitCodeError.failure
+    }
+}
+
+enum ExitCodeError: Error { case failure, interrupted }

@@ -1,0 +1,159 @@
+#!/usr/bin/env python3
+"""Train vsr's bundled models on the CPU, resumably.
+
+  python3 training/train.py --model balanced --scale 2 --steps 200000   # one model
+  python3 training/train.py --queue                                      # the whole family, in order
+  python3 training/progress.py                                           # where every run stands
+
+Checkpoints (training/checkpoints/NAME-xS.pt) are written every few minutes and are small enough
+to commit, so a run continues in the next session on another machine. When a run reaches its
+step budget it is exported to weights/NAME-xS.safetensors with its measured Set5/Set14 PSNR.
+"""
+import argparse
+import json
+import math
+import os
+import sys
+import time
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+from vsr_train import models  # noqa: E402
+from vsr_train.data import PatchSampler, list_images, make_pair, training_planes  # noqa: E402
+from vsr_train.export import model_file  # noqa: E402
+from vsr_train.imresize import rgb_to_y  # noqa: E402
+from vsr_train.metrics import psnr, ssim  # noqa: E402
+
+DATASETS = os.path.normpath(os.path.join(HERE, '..', '..', 'shared', 'datasets'))
+CKPT_DIR = os.path.join(HERE, 'checkpoints')
+WEIGHTS = os.path.normpath(os.path.join(HERE, '..', 'weights'))
+# (name, scale, steps): the order the queue trains in, most useful first.
+QUEUE = [('balanced', 2, 150_000), ('fast', 2, 100_000), ('balanced', 4, 150_000),
+         ('balanced', 3, 150_000), ('fast', 4, 100_000), ('fast', 3, 100_000),
+         ('quality', 2, 60_000), ('quality', 4, 60_000), ('quality', 3, 60_000)]
+PATCH = {2: 48, 3: 40, 4: 32}   # LR patch side
+BATCH = 16
+LR_MAX, LR_MIN = 1e-3, 1e-6
+CHECKPOINT_SECONDS = 300
+DESCRIPTION = {'fast': 'smallest and fastest: real-time 720p and multi-camera streams',
+               'balanced': 'the default: FSRCNN-class quality at real-time rates',
+               'quality': 'offline file upscaling, closest to VDSR'}
+
+
+def log(path, **fields):
+    fields['time'] = time.strftime('%Y-%m-%d %H:%M:%S')
+    with open(path, 'a') as f:
+        f.write(json.dumps(fields) + '\n')
+
+
+@torch.no_grad()
+def evaluate(net, dataset, scale, full=False):
+    """Mean Y-PSNR (and SSIM when full) on a test set, exactly as `vsr eval` measures."""
+    net.eval()
+    ps, ss = [], []
+    for path in list_images(os.path.join(DATASETS, dataset)):
+        hr_y, lr, _ = make_pair(path, scale)
+        x = torch.from_numpy((rgb_to_y(lr) / 255.0).astype(np.float32))[None, None]
+        sr = net(x)[0, 0].double().numpy()
+        sr_y = np.round(np.clip(sr * 255.0, 0, 255))
+        ps.append(psnr(hr_y, sr_y, scale))
+        if full:
+            ss.append(ssim(hr_y, sr_y, scale))
+    net.train()
+    return (float(np.mean(ps)), float(np.mean(ss))) if full else float(np.mean(ps))
+
+
+def train(name, scale, steps, seed=1):
+    tag = f'{name}-x{scale}'
+    os.makedirs(CKPT_DIR, exist_ok=True)
+    ckpt_path = os.path.join(CKPT_DIR, f'{tag}.pt')
+    log_path = os.path.join(CKPT_DIR, f'{tag}.log')
+    net = models.build(name, scale)
+    opt = torch.optim.Adam(net.parameters(), lr=LR_MAX)
+    step, elapsed, best = 0, 0.0, 0.0
+    if os.path.exists(ckpt_path):
+        ck = torch.load(ckpt_path, weights_only=False)
+        net.load_state_dict(ck['net'])
+        opt.load_state_dict(ck['opt'])
+        step, elapsed, best = ck['step'], ck['elapsed'], ck.get('best', 0.0)
+        print(f'{tag}: resuming at step {step}/{steps}', flush=True)
+    if step >= steps:
+        return net
+    lrs, hrs = training_planes([os.path.join(DATASETS, 'T91'), os.path.join(DATASETS, 'BSDS200')],
+                               scale, os.path.join(HERE, 'cache'))
+    sampler = PatchSampler(lrs, hrs, scale, PATCH[scale], seed=seed * 1000 + step)
+    torch.manual_seed(seed * 1000 + step)
+    last_save, t0, running = time.time(), time.time() - elapsed, 0.0
+
+    def save():
+        tmp = ckpt_path + '.tmp'
+        torch.save({'net': net.state_dict(), 'opt': opt.state_dict(), 'step': step,
+                    'elapsed': time.time() - t0, 'best': best, 'steps': steps}, tmp)
+        os.replace(tmp, ckpt_path)
+
+    while step < steps:
+        lr = LR_MIN + 0.5 * (LR_MAX - LR_MIN) * (1 + math.cos(math.pi * step / steps))
+        for g in opt.param_groups:
+            g['lr'] = lr
+        x, y = sampler.batch(BATCH)
+        loss = F.l1_loss(net(torch.from_numpy(x)), torch.from_numpy(y))
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        opt.step()
+        step += 1
+        running += loss.item()
+        if step % 1000 == 0 or step == steps:
+            val = evaluate(net, 'Set5', scale)
+            best = max(best, val)
+            log(log_path, step=step, steps=steps, loss=running / 1000, lr=lr, set5_psnr=val,
+                hours=(time.time() - t0) / 3600)
+            running = 0.0
+        if time.time() - last_save > CHECKPOINT_SECONDS or step == steps:
+            save()
+            last_save = time.time()
+    export(net, name, scale, hours=(time.time() - t0) / 3600, steps=steps)
+    return net
+
+
+def export(net, name, scale, hours, steps):
+    layers = net.folded_layers()
+    plain = models.PlainNet(layers, scale)
+    results = {}
+    for ds in ('Set5', 'Set14'):
+        p, s = evaluate(plain, ds, scale, full=True)
+        results[ds] = {'psnr': round(p, 3), 'ssim': round(s, 4)}
+    os.makedirs(WEIGHTS, exist_ok=True)
+    note = (f'T91+BSDS200 (Y, MATLAB bicubic LR), {steps} steps of batch {BATCH}, '
+            f'L1, Adam, cosine {LR_MAX}->{LR_MIN}, re-parameterised blocks; {hours:.2f} h on CPU')
+    path = os.path.join(WEIGHTS, f'{name}-x{scale}.safetensors')
+    model_file(path, f'{name}-x{scale}', DESCRIPTION[name], scale,
+               [(w.numpy(), b.numpy(), None if s is None else s.numpy()) for w, b, s in layers],
+               note, psnr=results)
+    print(f'exported {path}: {results}', flush=True)
+    log(os.path.join(CKPT_DIR, f'{name}-x{scale}.log'), exported=path, results=results, hours=hours)
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
+    ap.add_argument('--model', choices=list(models.FAMILY))
+    ap.add_argument('--scale', type=int, choices=(2, 3, 4))
+    ap.add_argument('--steps', type=int, default=150_000)
+    ap.add_argument('--queue', action='store_true', help='train every bundled model in turn')
+    ap.add_argument('--threads', type=int, default=1)
+    args = ap.parse_args()
+    torch.set_num_threads(args.threads)
+    if args.queue:
+        for name, scale, steps in QUEUE:
+            train(name, scale, steps)
+    elif args.model and args.scale:
+        train(args.model, args.scale, args.steps)
+    else:
+        ap.error('give --model and --scale, or --queue')
+
+
+if __name__ == '__main__':
+    main()

@@ -1,0 +1,1 @@
+"""Training, export and evaluation code for vsr's luma super-resolution models."""

@@ -1,0 +1,72 @@
+"""Image loading and LR/HR pair preparation following the evaluation convention."""
+import os
+import numpy as np
+from PIL import Image
+
+from .imresize import imresize, mod_crop, quantize8, rgb_to_y
+
+IMAGE_EXTS = ('.bmp', '.png', '.jpg', '.jpeg')
+
+
+def list_images(folder):
+    return sorted(os.path.join(folder, f) for f in os.listdir(folder)
+                  if f.lower().endswith(IMAGE_EXTS))
+
+
+def load_rgb01(path):
+    img = Image.open(path)
+    img = img.convert('L') if img.mode == 'L' else img.convert('RGB')
+    return np.asarray(img, dtype=np.float64) / 255.0
+
+
+def make_pair(path, scale: int):
+    """(hr_y, lr_rgb01, hr_rgb01): HR luma in [16,235] and the 8-bit MATLAB-bicubic LR image."""
+    hr = mod_crop(load_rgb01(path), scale)
+    lr = quantize8(imresize(hr, 1.0 / scale))
+    return rgb_to_y(hr), lr, hr
+
+
+def training_planes(folders, scale: int, cache_dir: str):
+    """Per image (lr_y, hr_y) float32 in [0,1] (luma/255); cached since imresize is slow."""
+    os.makedirs(cache_dir, exist_ok=True)
+    cache = os.path.join(cache_dir, f'train_x{scale}.npz')
+    if os.path.exists(cache):
+        z = np.load(cache, allow_pickle=True)
+        return list(z['lr']), list(z['hr'])
+    lrs, hrs = [], []
+    for folder in folders:
+        for path in list_images(folder):
+            hr_y, lr, _ = make_pair(path, scale)
+            lrs.append((rgb_to_y(lr) / 255.0).astype(np.float32))
+            hrs.append((hr_y / 255.0).astype(np.float32))
+    np.savez(cache, lr=np.array(lrs, dtype=object), hr=np.array(hrs, dtype=object))
+    return lrs, hrs
+
+
+class PatchSampler:
+    """Random aligned LR/HR patches with flips and 90-degree rotations."""
+
+    def __init__(self, lrs, hrs, scale: int, patch: int, seed: int):
+        keep = [i for i, lr in enumerate(lrs) if min(lr.shape) >= patch]  # a few T91 are tiny
+        self.lrs, self.hrs = [lrs[i] for i in keep], [hrs[i] for i in keep]
+        self.scale, self.patch = scale, patch
+        self.rng = np.random.default_rng(seed)
+        sizes = np.array([lr.shape[0] * lr.shape[1] for lr in self.lrs], dtype=np.float64)
+        self.p = sizes / sizes.sum()  # sample images by area so every pixel is equally likely
+
+    def batch(self, n: int):
+        p, s = self.patch, self.scale
+        xs = np.empty((n, 1, p, p), np.float32)
+        ys = np.empty((n, 1, p * s, p * s), np.float32)
+        for i, k in enumerate(self.rng.choice(len(self.lrs), size=n, p=self.p)):
+            lr, hr = self.lrs[k], self.hrs[k]
+            y0 = self.rng.integers(0, lr.shape[0] - p + 1)
+            x0 = self.rng.integers(0, lr.shape[1] - p + 1)
+            a = lr[y0:y0 + p, x0:x0 + p]
+            b = hr[y0 * s:(y0 + p) * s, x0 * s:(x0 + p) * s]
+            rot, flip = self.rng.integers(0, 4), self.rng.integers(0, 2)
+            a, b = np.rot90(a, rot), np.rot90(b, rot)
+            if flip:
+                a, b = a[:, ::-1], b[:, ::-1]
+            xs[i, 0], ys[i, 0] = a, b
+        return xs, ys
