@@ -42,39 +42,57 @@ public struct BicubicUpscaler: LumaUpscaler {
 }
 
 final class BicubicWorker: LumaUpscaleWorker {
+    var rows: BicubicRows
+    var output = ScratchBuffer()
+
+    init(taps: BicubicTaps) { rows = BicubicRows(taps: taps) }
+
+    func upscale(_ source: LumaPlane, into destination: LumaPlane) {
+        let r = rows.taps.scale
+        precondition(destination.width == source.width * r && destination.height == source.height * r)
+        let out = output.reserve(source.width * r)
+        rows.begin(source)
+        for y in 0..<destination.height {
+            rows.row(y, into: out)
+            destination.storeRow(y, from: out, count: source.width * r)
+        }
+    }
+}
+
+/// Produces bicubic-upscaled rows of a plane one at a time, keeping the 4 source rows it needs
+/// as floats. Used by the bicubic upscaler and by the networks' global residual.
+struct BicubicRows: ~Copyable {
     let taps: BicubicTaps
-    var rows = ScratchBuffer()
+    private var buffer = ScratchBuffer()
+    private var cached = [Int](repeating: -1, count: 4)
+    private var source: LumaPlane?
 
     init(taps: BicubicTaps) { self.taps = taps }
 
-    func upscale(_ source: LumaPlane, into destination: LumaPlane) {
-        let r = taps.scale, w = source.width, h = source.height
-        precondition(destination.width == w * r && destination.height == h * r)
-        // Scratch: 4 source rows (float), one vertically interpolated row, one output row.
-        let buffer = rows.reserve(4 * w + w + w * r)
-        let vertical = buffer + 4 * w, output = vertical + w
-        var cached = [Int](repeating: -1, count: 4)  // which source row sits in each slot
-        for y in 0..<h {
-            for phase in 0..<r {
-                let f = taps.first[phase]
-                // Gather the 4 source rows this output row needs (row index clamped = replicate).
-                var t = taps.taps[phase * 4..<phase * 4 + 4].makeIterator()
-                for i in 0..<w { vertical[i] = 0 }
-                for k in 0..<4 {
-                    let sy = min(max(y + f + k, 0), h - 1)
-                    let slot = sy & 3
-                    if cached[slot] != sy {
-                        source.loadRow(sy, into: buffer + slot * w)
-                        cached[slot] = sy
-                    }
-                    let weight = t.next()!
-                    let src = buffer + slot * w
-                    for i in 0..<w { vertical[i] += weight * src[i] }
-                }
-                BicubicWorker.horizontal(vertical, width: w, taps: taps, into: output)
-                destination.storeRow(y * r + phase, from: output, count: w * r)
+    mutating func begin(_ plane: LumaPlane) {
+        source = plane
+        cached = [-1, -1, -1, -1]
+        _ = buffer.reserve(5 * plane.width + 8)
+    }
+
+    /// Output row `y` (of scale*height), scale*width floats in units of the plane's unitValue.
+    mutating func row(_ y: Int, into out: UnsafeMutablePointer<Float>) {
+        let src = source!, w = src.width, h = src.height, r = taps.scale
+        let base = buffer.pointer, vertical = base + 4 * w
+        let sy = y / r, phase = y % r, f = taps.first[phase]
+        for i in 0..<w { vertical[i] = 0 }
+        for k in 0..<4 {
+            let row = min(max(sy + f + k, 0), h - 1)
+            let slot = row & 3  // 4 consecutive rows never share a slot
+            if cached[slot] != row {
+                src.loadRow(row, into: base + slot * w)
+                cached[slot] = row
             }
+            let weight = taps.taps[phase * 4 + k]
+            let s = base + slot * w
+            for i in 0..<w { vertical[i] += weight * s[i] }
         }
+        BicubicRows.horizontal(vertical, width: w, taps: taps, into: out)
     }
 
     /// Interpolates one row horizontally by `taps.scale`, replicating the edge samples.
@@ -85,11 +103,18 @@ final class BicubicWorker: LumaUpscaleWorker {
             let f = taps.first[phase]
             let t0 = taps.taps[phase * 4], t1 = taps.taps[phase * 4 + 1]
             let t2 = taps.taps[phase * 4 + 2], t3 = taps.taps[phase * 4 + 3]
-            for x in 0..<w {
-                let base = x + f
-                let s0 = src[min(max(base, 0), w - 1)], s1 = src[min(max(base + 1, 0), w - 1)]
-                let s2 = src[min(max(base + 2, 0), w - 1)], s3 = src[min(max(base + 3, 0), w - 1)]
-                out[x * r + phase] = t0 * s0 + t1 * s1 + t2 * s2 + t3 * s3
+            // Interior columns need no clamping; only the 2 at each edge do.
+            let a = min(max(0, -f), w), b = max(a, min(w, w - 3 - f))
+            @inline(__always) func at(_ i: Int) -> Float { src[min(max(i, 0), w - 1)] }
+            for x in 0..<a {
+                out[x * r + phase] = t0 * at(x + f) + t1 * at(x + f + 1) + t2 * at(x + f + 2) + t3 * at(x + f + 3)
+            }
+            for x in a..<b {
+                let i = x + f
+                out[x * r + phase] = t0 * src[i] + t1 * src[i + 1] + t2 * src[i + 2] + t3 * src[i + 3]
+            }
+            for x in b..<w {
+                out[x * r + phase] = t0 * at(x + f) + t1 * at(x + f + 1) + t2 * at(x + f + 2) + t3 * at(x + f + 3)
             }
         }
     }

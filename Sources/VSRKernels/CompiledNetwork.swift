@@ -1,0 +1,48 @@
+/// A network ready for the fast executor: every layer packed once, shared by all threads.
+public final class CompiledNetwork: Sendable {
+    public let network: Network
+    let layers: [PackedLayer]
+    let taps: BicubicTaps
+
+    /// `blockings` overrides the per-layer (outputs, vectors) choice (tuning, tests).
+    public init(_ network: Network, blockings: [(outputs: Int, vectors: Int)?]? = nil) throws(NetworkError) {
+        try network.validate()
+        self.network = network
+        layers = network.layers.enumerated().map { i, l in PackedLayer(l, blocking: blockings?[i] ?? nil) }
+        taps = BicubicTaps(scale: network.scale)
+    }
+
+    /// The (outputs, vectors) blocking each layer runs with.
+    public var blockings: [(outputs: Int, vectors: Int)] { layers.map { ($0.outputsPerBlock, $0.vectorsPerTile) } }
+}
+
+public struct NetworkError: Error, CustomStringConvertible {
+    public let description: String
+}
+
+extension Network {
+    /// Checks that the layer chain is one the executors run.
+    public func validate() throws(NetworkError) {
+        guard (2...8).contains(scale) else { throw NetworkError(description: "scale \(scale) is not 2...8") }
+        guard !layers.isEmpty else { throw NetworkError(description: "the network has no layers") }
+        var channels = 1
+        for (i, l) in layers.enumerated() {
+            guard PackedLayer.supportedKernels.contains(l.kernel) else {
+                throw NetworkError(description: "layer \(i): kernel size \(l.kernel) is not 1, 3 or 5")
+            }
+            guard l.inChannels == channels else {
+                throw NetworkError(description: "layer \(i) takes \(l.inChannels) channels but receives \(channels)")
+            }
+            guard (1...256).contains(l.outChannels) else {
+                throw NetworkError(description: "layer \(i): \(l.outChannels) output channels is outside 1...256")
+            }
+            if let s = l.activation.slopes, s.count != l.outChannels {
+                throw NetworkError(description: "layer \(i): \(s.count) PReLU slopes for \(l.outChannels) channels")
+            }
+            channels = l.outChannels
+        }
+        guard channels == scale * scale else {
+            throw NetworkError(description: "the last layer gives \(channels) channels; a x\(scale) pixel shuffle needs \(scale * scale)")
+        }
+    }
+}
