@@ -33,7 +33,8 @@ let package = Package(
         ]),
         .testTarget(name: "VSRMediaTests", dependencies: ["VSRMedia", "VSRCore"]),
         .testTarget(name: "VSRPipelineTests", dependencies: ["VSRPipeline"]),
-        .testTarget(name: "VSRKernelsTests", dependencies: ["VSRKernels", "VSRModels"]),
+        .testTarget(name: "VSRKernelsTests", dependencies: ["VSRKernels"]),
+        .testTarget(name: "VSRModelsTests", dependencies: ["VSRModels", "VSRKernels"], exclude: ["Fixtures"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -119,7 +119,24 @@ def train(name, scale, steps, seed=1):
     return net
 
 
-def export(net, name, scale, hours, steps):
+PARITY_DIR = os.path.normpath(os.path.join(HERE, '..', 'Tests', 'VSRModelsTests', 'Fixtures'))
+
+
+def write_parity_fixture(plain, tag, scale):
+    """A small 8-bit input and PyTorch's float output; a Swift test runs the exported file on
+    the same input and compares (<= 1e-4)."""
+    rng = np.random.default_rng(1234)
+    codes = rng.integers(16, 236, size=(13, 17)).astype(np.float32)
+    codes[4:9, 5:12] = np.round(np.linspace(16, 235, 35)).reshape(5, 7)  # a smooth patch (integer codes)
+    with torch.no_grad():
+        out = plain(torch.from_numpy(codes / 255.0)[None, None])[0, 0].numpy()
+    os.makedirs(PARITY_DIR, exist_ok=True)
+    from vsr_train.export import write_safetensors
+    write_safetensors(os.path.join(PARITY_DIR, f'parity-{tag}.safetensors'),
+                      {'input_codes': codes, 'output': out}, {'model': f'{tag}.safetensors'})
+
+
+def export(net, name, scale, hours, steps, final=True):
     layers = net.folded_layers()
     plain = models.PlainNet(layers, scale)
     results = {}
@@ -133,8 +150,10 @@ def export(net, name, scale, hours, steps):
     model_file(path, f'{name}-x{scale}', DESCRIPTION[name], scale,
                [(w.numpy(), b.numpy(), None if s is None else s.numpy()) for w, b, s in layers],
                note, psnr=results)
+    write_parity_fixture(plain, f'{name}-x{scale}', scale)
     print(f'exported {path}: {results}', flush=True)
-    log(os.path.join(CKPT_DIR, f'{name}-x{scale}.log'), exported=path, results=results, hours=hours)
+    if final:
+        log(os.path.join(CKPT_DIR, f'{name}-x{scale}.log'), exported=path, results=results, hours=hours)
 
 
 def main():
@@ -144,11 +163,18 @@ def main():
     ap.add_argument('--steps', type=int, default=150_000)
     ap.add_argument('--queue', action='store_true', help='train every bundled model in turn')
     ap.add_argument('--threads', type=int, default=1)
+    ap.add_argument('--export', action='store_true',
+                    help='export the current checkpoint of --model/--scale now (even mid-training)')
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
     if args.queue:
         for name, scale, steps in QUEUE:
             train(name, scale, steps)
+    elif args.model and args.scale and args.export:
+        ck = torch.load(os.path.join(CKPT_DIR, f'{args.model}-x{args.scale}.pt'), weights_only=False)
+        net = models.build(args.model, args.scale)
+        net.load_state_dict(ck['net'])
+        export(net, args.model, args.scale, hours=ck['elapsed'] / 3600, steps=ck['step'], final=False)
     elif args.model and args.scale:
         train(args.model, args.scale, args.steps)
     else:

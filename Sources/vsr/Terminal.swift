@@ -1,7 +1,9 @@
+import ArgumentParser
 import Dispatch
 import Foundation
 import VSRCore
 import VSRPipeline
+import VSRModels
 
 /// One-line messages to stderr, prefixed so they stand apart from the program's output.
 enum Terminal {
@@ -37,13 +39,22 @@ func reportingErrors<T>(_ body: () throws -> T) throws -> T {
         return try body()
     } catch let e as VSRError {
         Terminal.error(e.description)
-        throw ExitCodeError.failure
-    } catch let e as ExitCodeError {
+        throw ExitCode.failure
+    } catch let e as ModelCatalogError {
+        Terminal.error(e.description)
+        throw ExitCode.failure
+    } catch let e as ModelFileError {
+        Terminal.error(e.description)
+        throw ExitCode.failure
+    } catch let e as ExitCode {
         throw e
     } catch {
         Terminal.error("\(error)")
-        throw ExitCodeError.failure
+        throw ExitCode.failure
     }
 }
 
-enum ExitCodeError: Error { case failure, interrupted }
+extension ExitCode {
+    /// 128 + SIGINT, as shells report a program stopped by Ctrl-C.
+    static let interrupted = ExitCode(130)
+}

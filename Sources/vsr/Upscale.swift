@@ -3,6 +3,7 @@ import Foundation
 import VSRCore
 import VSRKernels
 import VSRMedia
+import VSRModels
 
 struct Upscale: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -61,7 +62,7 @@ struct Upscale: ParsableCommand {
     func run() throws {
         configureFFmpegLogging(verbose: verbose)
         try reportingErrors {
-            let upscaler = try ModelCatalog.upscaler(named: model, scale: scale, notify: note)
+            let upscaler = try ModelCatalog.upscaler(named: model, scale: scale)
             var o = UpscaleOptions(input: input, output: output)
             o.encoder = encoder
             o.crf = crf
@@ -82,7 +83,7 @@ struct Upscale: ParsableCommand {
             }
             if summary.interrupted {
                 Terminal.error("interrupted after \(summary.framesOut) frames; the partial result is in \(summary.path)")
-                throw ExitCodeError.interrupted
+                throw ExitCode.interrupted
             }
             if !quiet {
                 let speed = summary.sourceFPS > 0 ? String(format: " (%.2fx real time)", summary.fps / summary.sourceFPS) : ""

@@ -33,7 +33,7 @@ func randomNetwork(channels: [Int], kernels: [Int], activations: [Activation.Kin
         case .none: act = .none
         case .relu: act = .relu
         case .tanh: act = .tanh
-        case .prelu: act = .prelu((0..<cout).map { _ in rng.float(0, 0.5) })
+        case .prelu: act = .prelu((0..<cout).map { _ in rng.float(-0.5, 1.5) })
         }
         layers.append(ConvLayer(kernel: k, inChannels: cin, outChannels: cout, weights: w, bias: b, activation: act))
         cin = cout

@@ -1,0 +1,88 @@
+import Foundation
+import VSRKernels
+
+/// Finds models: `bicubic`, a bundled name (fast, balanced, quality) for a scale, or a path.
+///
+/// Bundled weights are looked up in $VSR_WEIGHTS, then `weights/` beside the executable and up
+/// to three folders above it (a SwiftPM build in .build/<config>/), then
+/// /usr/local/share/vsr/weights, then ./weights: vsr works from any working directory.
+public enum ModelCatalog {
+    public static let bundledNames = ["fast", "balanced", "quality"]
+
+    public static func weightsFolders() -> [String] {
+        var folders: [String] = []
+        if let env = ProcessInfo.processInfo.environment["VSR_WEIGHTS"] { folders.append(env) }
+        var dir = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent()
+        for _ in 0..<4 {
+            folders.append(dir.appendingPathComponent("weights").path)
+            dir.deleteLastPathComponent()
+        }
+        folders += ["/usr/local/share/vsr/weights", FileManager.default.currentDirectoryPath + "/weights"]
+        return folders
+    }
+
+    /// The file of bundled model `name` at `scale`, if installed.
+    public static func bundledPath(_ name: String, scale: Int) -> String? {
+        for folder in weightsFolders() {
+            let p = "\(folder)/\(name)-x\(scale).safetensors"
+            if FileManager.default.fileExists(atPath: p) { return p }
+        }
+        return nil
+    }
+
+    /// Every bundled model file found (first folder that has each name wins).
+    public static func bundledModels() -> [String] {
+        var found: [String: String] = [:]
+        for folder in weightsFolders().reversed() {
+            let files = (try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []
+            for f in files where f.hasSuffix(".safetensors") { found[f] = "\(folder)/\(f)" }
+        }
+        return found.keys.sorted().map { found[$0]! }
+    }
+
+    public enum Resolution {
+        case bicubic
+        case file(ModelFile)
+    }
+
+    public static func resolve(_ name: String, scale: Int) throws -> Resolution {
+        if name == "bicubic" { return .bicubic }
+        let isPath = name.contains("/") || name.hasSuffix(".safetensors")
+        guard isPath || bundledNames.contains(name) else {
+            throw ModelCatalogError.unknown(name)
+        }
+        guard let path = isPath ? name : bundledPath(name, scale: scale) else {
+            throw ModelCatalogError.notInstalled(name, scale: scale, searched: weightsFolders())
+        }
+        let model = try ModelFile(path: path)
+        guard model.network.scale == scale else { throw ModelCatalogError.wrongScale(path, model.network.scale, scale) }
+        return .file(model)
+    }
+
+    /// The luma upscaler for `--model NAME --scale N`.
+    public static func upscaler(named name: String, scale: Int, bandsPerFrame: Int = 1) throws -> any LumaUpscaler {
+        switch try resolve(name, scale: scale) {
+        case .bicubic:
+            return BicubicUpscaler(scale: scale)
+        case .file(let model):
+            return NetworkUpscaler(try CompiledNetwork(model.network), name: model.metadata.name, bandsPerFrame: bandsPerFrame)
+        }
+    }
+}
+
+public enum ModelCatalogError: Error, CustomStringConvertible {
+    case unknown(String)
+    case notInstalled(String, scale: Int, searched: [String])
+    case wrongScale(String, Int, Int)
+
+    public var description: String {
+        switch self {
+        case .unknown(let n):
+            "unknown model '\(n)': use fast, balanced, quality, bicubic or a .safetensors path (vsr models lists them)"
+        case .notInstalled(let n, let s, let folders):
+            "the model '\(n)' for x\(s) is not installed (looked in \(folders.joined(separator: ", "))); use --model bicubic or a .safetensors path"
+        case .wrongScale(let p, let has, let want):
+            "\(p) is a x\(has) model, but --scale \(want) was asked for"
+        }
+    }
+}

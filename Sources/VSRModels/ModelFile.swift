@@ -1,0 +1,134 @@
+import Foundation
+import VSRKernels
+
+/// A model file: safetensors with the architecture in `__metadata__.vsr` (docs/MODEL_FORMAT.md).
+///
+/// The file is untrusted input. The header length is capped, every tensor's dtype, shape and
+/// byte range is checked against the architecture before a single value is read, no read goes
+/// past the end, and non-finite numbers are rejected.
+public struct ModelFile: Sendable {
+    public let path: String
+    public let metadata: ModelMetadata
+    public let network: Network
+
+    public static let maxHeaderBytes = 1 << 20
+    public static let maxFileBytes = 256 << 20
+    public static let maxLayers = 64
+
+    public init(path: String) throws(ModelFileError) {
+        let data: Data
+        do {
+            let size = (try FileManager.default.attributesOfItem(atPath: path)[.size] as? NSNumber)?.intValue ?? 0
+            guard size <= Self.maxFileBytes else { throw ModelFileError(path, "is \(size) bytes; model files are at most \(Self.maxFileBytes)") }
+            data = try Data(contentsOf: URL(fileURLWithPath: path))
+        } catch let e as ModelFileError {
+            throw e
+        } catch {
+            throw ModelFileError(path, FileManager.default.fileExists(atPath: path) ? "cannot be read" : "does not exist")
+        }
+        try self.init(path: path, data: data)
+    }
+
+    public init(path: String, data: Data) throws(ModelFileError) {
+        self.path = path
+        let fail = { (why: String) in ModelFileError(path, why) }
+        let file = try SafetensorsFile(path: path, data: data)
+        guard let vsrText = file.metadata["vsr"] else {
+            throw fail("has no __metadata__.vsr entry describing the architecture")
+        }
+        metadata = try ModelMetadata(json: vsrText, path: path)
+        let tensors = file.tensors
+
+        var layers: [ConvLayer] = []
+        var used: Set<String> = []
+        for (i, l) in metadata.layers.enumerated() {
+            func tensor(_ suffix: String, _ shape: [Int]) throws(ModelFileError) -> [Float] {
+                let name = "layers.\(i).\(suffix)"
+                guard let t = tensors[name] else { throw fail("is missing tensor '\(name)'") }
+                guard t.shape == shape else {
+                    throw fail("tensor '\(name)' has shape \(t.shape) but the metadata says \(shape)")
+                }
+                used.insert(name)
+                return t.values
+            }
+            let w = try tensor("weight", [l.outChannels, l.inChannels, l.kernel, l.kernel])
+            let b = try tensor("bias", [l.outChannels])
+            let activation: Activation
+            switch l.activation {
+            case "none": activation = .none
+            case "relu": activation = .relu
+            case "tanh": activation = .tanh
+            default: activation = .prelu(try tensor("prelu", [l.outChannels]))
+            }
+            layers.append(ConvLayer(kernel: l.kernel, inChannels: l.inChannels, outChannels: l.outChannels,
+                                    weights: w, bias: b, activation: activation))
+        }
+        let extra = Set(tensors.keys).subtracting(used)
+        if let name = extra.sorted().first { throw fail("has tensor '\(name)' that the architecture does not use") }
+        network = Network(layers: layers, scale: metadata.scale, residual: metadata.residual)
+        do { try network.validate() } catch { throw fail(error.description) }
+    }
+}
+
+/// The `__metadata__.vsr` JSON: architecture plus descriptive fields.
+public struct ModelMetadata: Sendable {
+    public struct Layer: Sendable {
+        public let kernel: Int, inChannels: Int, outChannels: Int
+        public let activation: String
+    }
+    public let name: String
+    public let description: String
+    public let scale: Int
+    public let residual: Network.Residual
+    public let layers: [Layer]
+    public let training: String?
+    /// Measured PSNR/SSIM by dataset name, when the exporter recorded them.
+    public let quality: [String: (psnr: Double, ssim: Double)]
+
+    init(json: String, path: String) throws(ModelFileError) {
+        let fail = { (why: String) in ModelFileError(path, why) }
+        guard let o = (try? JSONSerialization.jsonObject(with: Data(json.utf8))) as? [String: Any] else {
+            throw fail("has __metadata__.vsr that is not a JSON object")
+        }
+        guard (o["format"] as? Int) == 1 else { throw fail("has an unknown format version \(o["format"] ?? "none") (this vsr reads 1)") }
+        guard let scale = o["scale"] as? Int, [2, 3, 4].contains(scale) else { throw fail("has no scale of 2, 3 or 4") }
+        guard let r = Network.Residual(rawValue: o["residual"] as? String ?? "none") else {
+            throw fail("has an unknown residual mode '\(o["residual"] ?? "")' (none or bicubic)")
+        }
+        guard (o["input"] as? String ?? "luma/255") == "luma/255" else { throw fail("expects an input normalisation vsr does not know") }
+        guard let list = o["layers"] as? [[String: Any]], !list.isEmpty, list.count <= ModelFile.maxLayers else {
+            throw fail("has no layer list (or more than \(ModelFile.maxLayers) layers)")
+        }
+        var layers: [Layer] = []
+        for (i, l) in list.enumerated() {
+            guard let k = l["kernel"] as? Int, [1, 3, 5].contains(k) else { throw fail("layer \(i): kernel must be 1, 3 or 5") }
+            guard let cin = l["in"] as? Int, let cout = l["out"] as? Int, (1...256).contains(cin), (1...256).contains(cout) else {
+                throw fail("layer \(i): channel counts must be 1...256")
+            }
+            let act = l["activation"] as? String ?? "none"
+            guard ["none", "relu", "prelu", "tanh"].contains(act) else { throw fail("layer \(i): unknown activation '\(act)'") }
+            layers.append(Layer(kernel: k, inChannels: cin, outChannels: cout, activation: act))
+        }
+        name = o["name"] as? String ?? URL(fileURLWithPath: path).deletingPathExtension().lastPathComponent
+        description = o["description"] as? String ?? ""
+        self.scale = scale
+        residual = r
+        self.layers = layers
+        training = o["training"] as? String
+        var quality: [String: (Double, Double)] = [:]
+        for (set, v) in o["psnr"] as? [String: Any] ?? [:] {
+            if let d = v as? [String: Any], let p = d["psnr"] as? Double { quality[set] = (p, d["ssim"] as? Double ?? 0) }
+        }
+        self.quality = quality
+    }
+}
+
+public struct ModelFileError: Error, CustomStringConvertible {
+    public let path: String
+    public let problem: String
+    init(_ path: String, _ problem: String) {
+        self.path = path
+        self.problem = problem
+    }
+    public var description: String { "model file \(path) \(problem)" }
+}

@@ -1,0 +1,109 @@
+import Foundation
+import Testing
+@testable import VSRKernels
+@testable import VSRModels
+
+let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures")
+
+/// Builds safetensors bytes the way the exporter does, so tests can break them on purpose.
+func safetensors(_ tensors: [(String, [Int], [Float])], metadata: [String: String]) -> Data {
+    var header: [String: Any] = [:]
+    var body = Data()
+    for (name, shape, values) in tensors {
+        header[name] = ["dtype": "F32", "shape": shape, "data_offsets": [body.count, body.count + values.count * 4]]
+        for v in values { withUnsafeBytes(of: v.bitPattern.littleEndian) { body.append(contentsOf: $0) } }
+    }
+    header["__metadata__"] = metadata
+    let json = try! JSONSerialization.data(withJSONObject: header, options: [.sortedKeys])
+    var out = Data()
+    withUnsafeBytes(of: UInt64(json.count).littleEndian) { out.append(contentsOf: $0) }
+    return out + json + body
+}
+
+func tinyModel(scale: Int = 2, activation: String = "prelu", weights: [Float]? = nil, extra: [(String, [Int], [Float])] = [],
+               layers: String? = nil) -> Data {
+    let r2 = scale * scale
+    let arch = layers ?? """
+    [{"kernel":3,"in":1,"out":2,"activation":"\(activation)"},{"kernel":1,"in":2,"out":\(r2),"activation":"none"}]
+    """
+    var t: [(String, [Int], [Float])] = [
+        ("layers.0.weight", [2, 1, 3, 3], weights ?? (0..<18).map { Float($0) / 18 }),
+        ("layers.0.bias", [2], [0.1, -0.1]),
+        ("layers.1.weight", [r2, 2, 1, 1], (0..<(2 * r2)).map { Float($0) / 10 }),
+        ("layers.1.bias", [r2], [Float](repeating: 0, count: r2)),
+    ]
+    if activation == "prelu" { t.append(("layers.0.prelu", [2], [0.25, 0.1])) }
+    let meta = #"{"format":1,"name":"tiny","scale":\#(scale),"residual":"bicubic","input":"luma/255","layers":\#(arch)}"#
+    return safetensors(t + extra, metadata: ["vsr": meta])
+}
+
+struct ModelFileTests {
+    @Test func loadsAWellFormedFile() throws {
+        let m = try ModelFile(path: "tiny", data: tinyModel())
+        #expect(m.network.layers.count == 2)
+        #expect(m.network.layers[0].activation == .prelu([0.25, 0.1]))
+        #expect(m.network.residual == .bicubic)
+        #expect(m.metadata.name == "tiny")
+        _ = try CompiledNetwork(m.network)
+    }
+
+    @Test func rejectsMalformedAndHostileFiles() {
+        let good = tinyModel()
+        var hugeHeader = good
+        hugeHeader.replaceSubrange(0..<8, with: withUnsafeBytes(of: UInt64(1 << 40).littleEndian) { Data($0) })
+        let cases: [(String, Data, String)] = [
+            ("empty", Data(), "too short"),
+            ("truncated header", good.prefix(40), "truncated"),
+            ("truncated data", good.prefix(good.count - 7), "outside the file"),
+            ("huge header length", hugeHeader, "header"),
+            ("not JSON", Data([5, 0, 0, 0, 0, 0, 0, 0]) + Data("hello".utf8), "JSON"),
+            ("NaN weights", tinyModel(weights: [Float.nan] + [Float](repeating: 0, count: 17)), "NaN"),
+            ("infinite weights", tinyModel(weights: [Float.infinity] + [Float](repeating: 0, count: 17)), "NaN or infinite"),
+            ("wrong shape", tinyModel(weights: [Float](repeating: 0, count: 18),
+                                      layers: #"[{"kernel":3,"in":1,"out":3,"activation":"prelu"},{"kernel":1,"in":3,"out":4}]"#), "shape"),
+            ("metadata disagrees with chain", tinyModel(layers: #"[{"kernel":3,"in":1,"out":2,"activation":"prelu"},{"kernel":1,"in":2,"out":9}]"#), "shape"),
+            ("unknown activation", tinyModel(activation: "swish"), "activation"),
+            ("extra tensor", tinyModel(extra: [("evil", [1], [1])]), "does not use"),
+            ("no metadata", safetensors([], metadata: [:]), "__metadata__.vsr"),
+            ("bad kernel", tinyModel(layers: #"[{"kernel":7,"in":1,"out":2,"activation":"prelu"},{"kernel":1,"in":2,"out":4}]"#), "kernel"),
+            ("too many channels", tinyModel(layers: #"[{"kernel":3,"in":1,"out":100000,"activation":"prelu"},{"kernel":1,"in":2,"out":4}]"#), "channel"),
+        ]
+        for (label, data, expected) in cases {
+            do {
+                _ = try ModelFile(path: "m.safetensors", data: data)
+                Issue.record("\(label): accepted")
+            } catch {
+                #expect(error.description.contains("m.safetensors"), "\(label): \(error)")
+                #expect(error.description.contains(expected), "\(label): \(error)")
+            }
+        }
+    }
+
+    @Test func missingFileNamesThePath() {
+        #expect(throws: ModelFileError.self) { try ModelFile(path: "/nonexistent/x.safetensors") }
+    }
+
+    /// The exported model on the exporter's own input reproduces PyTorch's output.
+    @Test func bundledModelsMatchPyTorch() throws {
+        let files = try FileManager.default.contentsOfDirectory(atPath: fixtures.path).filter { $0.hasPrefix("parity-") }
+        #expect(!files.isEmpty, "no parity fixtures in \(fixtures.path)")
+        for f in files {
+            let fixture = try SafetensorsFile(path: f, data: Data(contentsOf: fixtures.appendingPathComponent(f)))
+            let modelPath = repository.appendingPathComponent("weights").appendingPathComponent(fixture.metadata["model"]!).path
+            let model = try ModelFile(path: modelPath)
+            let input = fixture.tensors["input_codes"]!, expected = fixture.tensors["output"]!
+            let (h, w) = (input.shape[0], input.shape[1]), r = model.network.scale
+            var codes = input.values.map { UInt8($0) }
+            var got = [Float](repeating: .nan, count: w * h * r * r)
+            try codes.withUnsafeMutableBytes { raw in
+                let plane = LumaPlane(base: raw.baseAddress!, width: w, height: h, rowBytes: w, bitDepth: 8)
+                let exec = StreamingExecutor(try CompiledNetwork(model.network))
+                got.withUnsafeMutableBufferPointer { exec.run(plane, into: .floats($0.baseAddress!, rowStride: w * r), rows: 0, h) }
+            }
+            #expect(input.values.allSatisfy { $0 == $0.rounded() && (0...255).contains($0) }, "\(f): input is not 8-bit codes")
+            let worst = zip(got, expected.values).map { abs($0 - $1) }.max()!
+            #expect(worst <= 1e-4, "\(f): largest difference \(worst)")
+        }
+    }
+}
