@@ -2,9 +2,13 @@
 import PackageDescription
 
 // Kernels are compiled for AVX2+FMA in release builds (x86-64-v3): without it SIMD8 FMA becomes
-// scalar `fmaf` calls. The portable build of the same sources is chosen at run time on CPUs
-// without AVX2 (see VSRKernels/CPUFeatures.swift).
-let avx2: [SwiftSetting] = [.unsafeFlags(["-Xcc", "-march=x86-64-v3"], .when(configuration: .release))]
+// scalar `fmaf` calls. VSR_PORTABLE=1 builds them for baseline x86-64 instead (the Makefile sets
+// it on CPUs without AVX2), and `vsr` checks the CPU at start-up before running AVX2 code.
+let portable = Context.environment["VSR_PORTABLE"] == "1"
+let avx2: [SwiftSetting] = portable ? [] : [
+    .unsafeFlags(["-Xcc", "-march=x86-64-v3"], .when(configuration: .release)),
+    .define("VSR_AVX2", .when(configuration: .release)),
+]
 
 let package = Package(
     name: "vsr",

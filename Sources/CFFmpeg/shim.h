@@ -39,14 +39,4 @@ static inline void vsr_set_interrupt(AVFormatContext *ctx, int *flag) {
 
 /// Silences FFmpeg's own logging below `level` (it prints to stderr by default).
 static inline void vsr_set_log_level(int level) { av_log_set_level(level); }
-
-/// CPU feature check for choosing the AVX2 kernels at run time.
-static inline int vsr_cpu_has_avx2_fma(void) {
-#if defined(__x86_64__)
-    __builtin_cpu_init();
-    return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
-#else
-    return 0;
-#endif
-}
 #endif

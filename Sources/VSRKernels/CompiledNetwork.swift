@@ -4,11 +4,23 @@ public final class CompiledNetwork: Sendable {
     let layers: [PackedLayer]
     let taps: BicubicTaps
 
-    /// `blockings` overrides the per-layer (outputs, vectors) choice (tuning, tests).
-    public init(_ network: Network, blockings: [(outputs: Int, vectors: Int)?]? = nil) throws(NetworkError) {
+    public enum Blocking: Sendable {
+        /// Time every candidate per layer at load (what the product uses).
+        case measured
+        /// A fixed rule: no start-up cost (tests, debug builds).
+        case standard
+        /// Exactly these (outputs, vectors) per layer.
+        case explicit([(outputs: Int, vectors: Int)])
+    }
+
+    public init(_ network: Network, blocking: Blocking = .measured) throws(NetworkError) {
         try network.validate()
         self.network = network
-        layers = network.layers.enumerated().map { i, l in PackedLayer(l, blocking: blockings?[i] ?? nil) }
+        switch blocking {
+        case .measured: layers = network.layers.map(BlockingTuner.tune)
+        case .standard: layers = network.layers.map { PackedLayer($0) }
+        case .explicit(let b): layers = zip(network.layers, b).map { PackedLayer($0, blocking: $1) }
+        }
         taps = BicubicTaps(scale: network.scale)
     }
 

@@ -21,7 +21,7 @@ final class PackedLayer: @unchecked Sendable {
         kernel = l.kernel
         inChannels = l.inChannels
         outChannels = l.outChannels
-        let choice = blocking ?? PackedLayer.chooseBlocking(kernel: l.kernel, outChannels: l.outChannels)
+        let choice = blocking ?? PackedLayer.defaultBlocking(outChannels: l.outChannels)
         outputsPerBlock = choice.outputs
         vectorsPerTile = choice.vectors
         switch l.activation {
@@ -66,24 +66,38 @@ final class PackedLayer: @unchecked Sendable {
     /// Kernel sizes the generated micro-kernels cover.
     static let supportedKernels: Set<Int> = [1, 3, 5]
 
-    /// Picks (O, X) by a throughput model of an AVX2 core: 2 FMAs and ~3 loads per cycle. Per
-    /// tap a tile costs max(O*X/2, (O+X)/3) cycles for O*X*8 multiply-adds; tail blocks count.
-    static func chooseBlocking(kernel: Int, outChannels: Int) -> (outputs: Int, vectors: Int) {
-        var best = (outputs: 1, vectors: 1), bestCost = Double.infinity
-        for o in 1...min(8, outChannels) {
-            for x in 1...4 where o * x <= maxAccumulators {
-                var cycles = 0.0
-                var c = 0
-                while c < outChannels {
-                    let n = min(o, outChannels - c)
-                    cycles += max(Double(n * x) / 2, Double(n + x) / 3 + 0.35)
-                    c += n
-                }
-                // Wider x tiles waste more of the last partial tile on narrow frames.
-                let cost = cycles / Double(x) * (1 + 0.01 * Double(x))
-                if cost < bestCost { bestCost = cost; best = (o, x) }
+    /// Computes one output row: `rows` are the k input rows (channel 0, column -p), `out` the
+    /// first output channel at column 0; `vectors` = ceil(width / 8). x outer, channel blocks
+    /// inner, so a tile's input stays in L1 while every block uses it.
+    @inline(__always)
+    func convolveRow(rows: UnsafePointer<UnsafePointer<Float>>, vectors: Int, stride: Int,
+                     out: UnsafeMutablePointer<Float>) {
+        var tile = ConvTile(rows: rows, x: 0, channelStride: stride, inChannels: inChannels,
+                            weights: blocks[0].weights, bias: blocks[0].bias, slopes: blocks[0].slopes,
+                            activation: activation, out: out, outChannelStride: stride)
+        var v = 0
+        while v < vectors {
+            let n = min(vectorsPerTile, vectors - v)
+            tile.x = v &* 8
+            for block in blocks {
+                tile.weights = block.weights
+                tile.bias = block.bias
+                tile.slopes = block.slopes
+                tile.out = out + block.firstChannel &* stride
+                block.kernels[n &- 1](tile)
             }
+            v &+= n
         }
-        return best
+    }
+
+    /// Every blocking the generated kernels offer for this many output channels.
+    static func candidates(outChannels: Int) -> [(outputs: Int, vectors: Int)] {
+        (1...min(8, outChannels)).flatMap { o in (1...4).filter { o * $0 <= maxAccumulators }.map { (o, $0) } }
+    }
+
+    /// A good blocking without measuring (tests, debug builds): 12 accumulators as 6x2 or 4x3.
+    static func defaultBlocking(outChannels: Int) -> (outputs: Int, vectors: Int) {
+        if outChannels >= 6 && outChannels % 6 == 0 || outChannels > 8 { return (6, 2) }
+        return (outChannels, min(4, maxAccumulators / outChannels))
     }
 }

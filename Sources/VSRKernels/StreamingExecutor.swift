@@ -129,23 +129,7 @@ final class StreamingExecutor {
             rowPointers[ky] = row + (Self.margin - p)
         }
         let vectors = (width + 7) / 8
-        let tileVectors = layer.vectorsPerTile
-        var tile = ConvTile(rows: UnsafePointer(rowPointers), x: 0, channelStride: stride, inChannels: layer.inChannels,
-                            weights: layer.blocks[0].weights, bias: layer.blocks[0].bias, slopes: layer.blocks[0].slopes,
-                            activation: layer.activation, out: out + Self.margin, outChannelStride: stride)
-        var v = 0
-        while v < vectors {
-            let n = min(tileVectors, vectors - v)
-            tile.x = v * 8
-            for block in layer.blocks {
-                tile.weights = block.weights
-                tile.bias = block.bias
-                tile.slopes = block.slopes
-                tile.out = out + (Self.margin + block.firstChannel * stride)
-                block.kernels[n - 1](tile)
-            }
-            v += n
-        }
+        layer.convolveRow(rows: UnsafePointer(rowPointers), vectors: vectors, stride: stride, out: out + Self.margin)
         // Columns past the width were computed from padding: zero them, the next layer reads
         // them as its right-hand zero padding.
         let tail = vectors * 8 - width

@@ -1,11 +1,31 @@
 import ArgumentParser
+import Foundation
+import VSRKernels
 
 @main
 struct VSR: ParsableCommand {
+    static func main() {
+        checkCPU()
+        do {
+            var command = try parseAsRoot()
+            try command.run()
+        } catch {
+            exit(withError: error)
+        }
+    }
+
     static let configuration = CommandConfiguration(
         commandName: "vsr",
         abstract: "Video super-resolution: upscale video files, live streams and images on the CPU.",
         version: "0.1.0",
-        subcommands: [Upscale.self]
+        subcommands: [Upscale.self, Bench.self]
     )
+
+    /// Refuses to start AVX2 kernels on a CPU without AVX2 (they would crash with SIGILL).
+    static func checkCPU() {
+        if let reason = CPUInfo.unsupportedReason {
+            Terminal.error(reason)
+            Foundation.exit(1)
+        }
+    }
 }

@@ -34,7 +34,7 @@ struct StreamingExecutorTests {
                                 scale: c.scale, residual: c.residual, seed: UInt64(100 + index))
         let input = randomPlane(width: c.width, height: c.height, bitDepth: 8, seed: UInt64(index))
         let expected = ReferenceExecutor.run(net, input: input.floats, width: c.width, height: c.height)
-        let compiled = try CompiledNetwork(net)
+        let compiled = try CompiledNetwork(net, blocking: .standard)
         let r = c.scale, ow = c.width * r, oh = c.height * r
         var got = [Float](repeating: .nan, count: ow * oh)  // poison: an unwritten pixel stays NaN
         got.withUnsafeMutableBufferPointer { buf in
@@ -56,7 +56,7 @@ struct StreamingExecutorTests {
         let (w, h) = (23, 9)
         let input = randomPlane(width: w, height: h, bitDepth: bitDepth, seed: 3)
         let expected = ReferenceExecutor.run(net, input: input.floats, width: w, height: h)
-        let compiled = try CompiledNetwork(net)
+        let compiled = try CompiledNetwork(net, blocking: .standard)
         // 16-bit storage with a poison above every valid code (not possible at 16 bits: there
         // the float test's NaN poison covers unwritten pixels).
         let outDepth = bitDepth
@@ -76,7 +76,7 @@ struct StreamingExecutorTests {
     func bandsMatchSingleThread(bands: Int) throws {
         let net = randomNetwork(channels: [16, 8], kernels: [5, 3, 3], activations: [.prelu], scale: 2,
                                 residual: .bicubic, seed: 11)
-        let compiled = try CompiledNetwork(net)
+        let compiled = try CompiledNetwork(net, blocking: .standard)
         let input = randomPlane(width: 61, height: 31, bitDepth: 8, seed: 5)
         let one = TestPlane(width: 122, height: 62, bitDepth: 8) { _, _ in 0 }
         let many = TestPlane(width: 122, height: 62, bitDepth: 8) { _, _ in 0 }
@@ -97,7 +97,7 @@ struct StreamingExecutorTests {
                 let net = randomNetwork(channels: [11], kernels: [kernel, 3], activations: [.prelu], scale: 2,
                                         residual: .none, seed: UInt64(o * 10 + x))
                 let expected = ReferenceExecutor.run(net, input: input.floats, width: 45, height: 4)
-                let compiled = try CompiledNetwork(net, blockings: [(o, x), (o, x)])
+                let compiled = try CompiledNetwork(net, blocking: .explicit([(o, x), (o, x)]))
                 var got = [Float](repeating: .nan, count: expected.count)
                 got.withUnsafeMutableBufferPointer { buf in
                     StreamingExecutor(compiled).run(input.plane, into: .floats(buf.baseAddress!, rowStride: 90), rows: 0, 4)

@@ -98,7 +98,7 @@ struct ModelFileTests {
             var got = [Float](repeating: .nan, count: w * h * r * r)
             try codes.withUnsafeMutableBytes { raw in
                 let plane = LumaPlane(base: raw.baseAddress!, width: w, height: h, rowBytes: w, bitDepth: 8)
-                let exec = StreamingExecutor(try CompiledNetwork(model.network))
+                let exec = StreamingExecutor(try CompiledNetwork(model.network, blocking: .standard))
                 got.withUnsafeMutableBufferPointer { exec.run(plane, into: .floats($0.baseAddress!, rowStride: w * r), rows: 0, h) }
             }
             #expect(input.values.allSatisfy { $0 == $0.rounded() && (0...255).contains($0) }, "\(f): input is not 8-bit codes")

@@ -1,0 +1,85 @@
+import ArgumentParser
+import Foundation
+import VSRKernels
+import VSRModels
+
+struct Bench: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Measure speed: the inference kernels, or whole upscale pipelines.",
+        subcommands: [BenchKernels.self])
+}
+
+struct BenchKernels: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "kernels",
+        abstract: "Time the inference engine on reference network shapes and the bundled models.",
+        discussion: "Reports ms per frame (median after warm-up), GFLOP/s (2 FLOP per multiply-add) and the share of this machine's measured FMA peak.")
+
+    @Option(help: "Input sizes, comma-separated WxH.")
+    var sizes = "640x360,960x540"
+
+    @Option(help: "Thread counts, comma-separated (bands of one frame in parallel).")
+    var threads = "1,2"
+
+    @Option(help: "Upscaling factor.")
+    var scale = 2
+
+    @Option(help: "Timed runs per measurement (after 3 warm-up runs).")
+    var runs = 20
+
+    @Option(help: "Only networks whose name contains this text.")
+    var filter: String?
+
+    @Flag(help: "Print one JSON object instead of a table.")
+    var json = false
+
+    func run() throws {
+        let sizeList = try sizes.split(separator: ",").map { s -> (Int, Int) in
+            let p = s.split(separator: "x").compactMap { Int($0) }
+            guard p.count == 2, p[0] > 0, p[1] > 0 else { throw ValidationError("bad size '\(s)': use WxH, e.g. 640x360") }
+            return (p[0], p[1])
+        }
+        let threadList = try threads.split(separator: ",").map { t -> Int in
+            guard let n = Int(t), (1...64).contains(n) else { throw ValidationError("bad thread count '\(t)'") }
+            return n
+        }
+        let peak1 = FMAPeak.measure(threads: 1)
+        let peakAll = FMAPeak.measure(threads: CPUInfo.cores)
+        var nets: [(String, Network)] = ReferenceShapes.all(scale: scale).map { ($0.name, ReferenceShapes.network($0, scale: scale)) }
+        for name in ModelCatalog.bundledNames {
+            if let path = ModelCatalog.bundledPath(name, scale: scale), let m = try? ModelFile(path: path) {
+                nets.append(("\(name)-x\(scale)", m.network))
+            }
+        }
+        if let filter { nets = nets.filter { $0.0.localizedCaseInsensitiveContains(filter) } }
+        if !json {
+            print("machine: \(CPUInfo.model), \(CPUInfo.cores) cores, kernels \(CPUInfo.kernelISA)")
+            print(String(format: "FMA peak (SIMD8): %.1f GFLOP/s on 1 thread, %.1f on %d", peak1, peakAll, CPUInfo.cores))
+            print("network            MAC/px    size      thr   ms/frame   GFLOP/s  % peak")
+        }
+        var results: [KernelBenchmark.Result] = []
+        for (name, net) in nets {
+            for (w, h) in sizeList {
+                for t in threadList {
+                    let peak = t == 1 ? peak1 : min(peakAll, peak1 * Double(t))
+                    let r = try KernelBenchmark.run(net, name: name, width: w, height: h, threads: t, peakGflops: peak, runs: runs)
+                    results.append(r)
+                    if !json {
+                        print(String(format: "%-18@ %6d  %4dx%-4d  %3d  %9.2f  %8.1f  %6.1f", name as NSString, net.macsPerPixel,
+                                     w, h, t, r.ms_median, r.gflops, r.percent_of_peak))
+                    }
+                }
+            }
+        }
+        if json {
+            let machine: [String: Any] = ["cpu": CPUInfo.model, "cores": CPUInfo.cores, "isa": CPUInfo.kernelISA,
+                                          "peak_gflops_1t": peak1, "peak_gflops_all": peakAll]
+            let rows = results.map { r -> [String: Any] in
+                ["model": r.model, "width": r.width, "height": r.height, "scale": r.scale, "threads": r.threads,
+                 "ms_median": r.ms_median, "gflops": r.gflops, "percent_of_peak": r.percent_of_peak]
+            }
+            let data = try JSONSerialization.data(withJSONObject: ["machine": machine, "results": rows], options: [.prettyPrinted, .sortedKeys])
+            print(String(decoding: data, as: UTF8.self))
+        }
+    }
+}
