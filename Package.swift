@@ -35,7 +35,7 @@ let package = Package(
             "VSRCore", "VSRMedia", "VSRKernels", "VSRModels",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
-        .testTarget(name: "VSRMediaTests", dependencies: ["VSRMedia", "VSRCore"]),
+        .testTarget(name: "VSRCoreTests", dependencies: ["VSRCore", "VSRMedia", "VSRKernels", "VSRPipeline"]),
         .testTarget(name: "VSRPipelineTests", dependencies: ["VSRPipeline"]),
         .testTarget(name: "VSRKernelsTests", dependencies: ["VSRKernels"]),
         .testTarget(name: "VSRModelsTests", dependencies: ["VSRModels", "VSRKernels"], exclude: ["Fixtures"]),

@@ -31,7 +31,10 @@ public final class OutputFile: @unchecked Sendable {
     /// True for image muxers (one picture per file).
     public var isImageFormat: Bool { ["image2", "image2pipe", "apng"].contains(formatName) || formatName.hasSuffix("_pipe") }
     public var needsGlobalHeader: Bool { context.pointee.oformat.pointee.flags & AVFMT_GLOBALHEADER != 0 }
-    public var defaultVideoCodec: AVCodecID { context.pointee.oformat.pointee.video_codec }
+    /// The video codec FFmpeg's CLI would pick: for image files, by extension (.png -> png).
+    public var defaultVideoCodec: AVCodecID {
+        av_guess_codec(context.pointee.oformat, nil, url, nil, AVMEDIA_TYPE_VIDEO)
+    }
 
     /// Whether this container can carry a stream of `codec` (nil: FFmpeg cannot tell).
     public func canStore(_ codec: AVCodecID) -> Bool? {
