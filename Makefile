@@ -8,6 +8,9 @@ DEV_PACKAGES := libavformat-dev libavcodec-dev libswscale-dev libavutil-dev pkg-
 TOOL_PACKAGES := ffmpeg
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 VSR := .build/release/vsr
+# Kernels use AVX2+FMA unless this CPU lacks them (Package.swift reads VSR_PORTABLE).
+VSR_PORTABLE ?= $(shell grep -qw avx2 /proc/cpuinfo 2>/dev/null && echo 0 || echo 1)
+export VSR_PORTABLE
 
 .PHONY: all deps build demo test bench clean
 
