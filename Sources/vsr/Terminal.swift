@@ -4,6 +4,7 @@ import Foundation
 import VSRCore
 import VSRPipeline
 import VSRModels
+import VSRQuality
 
 /// One-line messages to stderr, prefixed so they stand apart from the program's output.
 enum Terminal {
@@ -44,6 +45,9 @@ func reportingErrors<T>(_ body: () throws -> T) throws -> T {
         Terminal.error(e.description)
         throw ExitCode.failure
     } catch let e as ModelFileError {
+        Terminal.error(e.description)
+        throw ExitCode.failure
+    } catch let e as EvaluationError {
         Terminal.error(e.description)
         throw ExitCode.failure
     } catch let e as ExitCode {

@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import VSRCore
 import VSRKernels
+import VSRMedia
 
 /// A scratch folder per test, removed afterwards.
 final class Scratch {
@@ -76,6 +77,7 @@ func audioPacketHashes(_ path: String) throws -> [String] {
 @discardableResult
 func upscale(_ input: String, _ output: String, scale: Int = 2, upscaler: (any LumaUpscaler)? = nil,
              configure: (inout UpscaleOptions) -> Void = { _ in }) throws -> UpscaleSummary {
+    configureFFmpegLogging(verbose: false)  // damaged-input tests would fill the log otherwise
     var o = UpscaleOptions(input: input, output: output)
     o.workers = 2
     configure(&o)

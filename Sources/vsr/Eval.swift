@@ -1,0 +1,56 @@
+import ArgumentParser
+import Foundation
+import VSRKernels
+import VSRMedia
+import VSRModels
+import VSRQuality
+
+struct Eval: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Measure PSNR/SSIM on an image set, by the convention of the published tables.",
+        discussion: """
+        Mod-crop, MATLAB bicubic downscale (antialiased, rounded to 8 bits), super-resolve, round, \
+        BT.601 luma, border of `scale` pixels cropped; PSNR and SSIM (11x11 Gaussian, sigma 1.5) per \
+        image and their mean. The bicubic baseline is always printed beside the model.
+        """)
+
+    @Argument(help: "Folder of ground-truth images (BMP, PNG, JPEG), e.g. ../shared/datasets/Set5.")
+    var dataset: String
+
+    @Option(help: "Upscaling factor: 2, 3 or 4.")
+    var scale = 2
+
+    @Option(help: "Model name (fast, balanced, quality), a .safetensors path, or bicubic.")
+    var model = "balanced"
+
+    @Flag(help: "Print one JSON object.")
+    var json = false
+
+    @Option(help: "Also write each super-resolved image (PNG) into this folder.")
+    var saveImages: String?
+
+    func validate() throws {
+        guard [2, 3, 4].contains(scale) else { throw ValidationError("--scale must be 2, 3 or 4") }
+    }
+
+    func run() throws {
+        configureFFmpegLogging(verbose: false)
+        try reportingErrors {
+            let upscaler = try ModelCatalog.upscaler(named: model, scale: scale)
+            if let saveImages { try FileManager.default.createDirectory(atPath: saveImages, withIntermediateDirectories: true) }
+            let report = try Evaluation.run(dataset: dataset, scale: scale, upscaler: upscaler, saveImages: saveImages)
+            if json {
+                let encoder = JSONEncoder()
+                encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+                print(String(decoding: try encoder.encode(report), as: UTF8.self))
+                return
+            }
+            print("\(report.dataset) x\(scale): \(report.model.name) vs bicubic (Y-PSNR dB / SSIM)")
+            for (m, b) in zip(report.model.images, report.bicubic.images) {
+                print(String(format: "  %-12@ %7.3f / %.4f   bicubic %7.3f / %.4f", m.name as NSString, m.psnr, m.ssim, b.psnr, b.ssim))
+            }
+            print(String(format: "  %-12@ %7.3f / %.4f   bicubic %7.3f / %.4f", "mean" as NSString,
+                         report.model.mean_psnr, report.model.mean_ssim, report.bicubic.mean_psnr, report.bicubic.mean_ssim))
+        }
+    }
+}
