@@ -54,6 +54,18 @@ public final class OutputFile: @unchecked Sendable {
         return Int(st.pointee.index)
     }
 
+    public var streamCount: Int { Int(context.pointee.nb_streams) }
+
+    /// Adds a stream for packets described by `parameters` (copied, not re-encoded).
+    @discardableResult
+    public func addStream(parameters: UnsafePointer<AVCodecParameters>, timeBase: AVRational) throws(FFmpegError) -> Int {
+        guard let st = avformat_new_stream(context, nil) else { fatalError("avformat_new_stream: out of memory") }
+        try check(avcodec_parameters_copy(st.pointee.codecpar, parameters), "copying stream parameters")
+        st.pointee.codecpar.pointee.codec_tag = 0
+        st.pointee.time_base = timeBase
+        return Int(st.pointee.index)
+    }
+
     /// Adds a stream that copies `input`'s packets unchanged; returns its index.
     public func addCopiedStream(from input: UnsafeMutablePointer<AVStream>) throws(FFmpegError) -> Int {
         guard let st = avformat_new_stream(context, nil) else { fatalError("avformat_new_stream: out of memory") }

@@ -37,6 +37,12 @@ public final class Packet: @unchecked Sendable {
         return p
     }
 
+    /// Adds `delta` to the known timestamps (moving a stream onto another clock).
+    public func shiftTimestamps(by delta: Int64) {
+        if pointer.pointee.pts != vsr_nopts_value() { pointer.pointee.pts += delta }
+        if pointer.pointee.dts != vsr_nopts_value() { pointer.pointee.dts += delta }
+    }
+
     public func rescaleTimestamps(from source: AVRational, to destination: AVRational) {
         av_packet_rescale_ts(pointer, source, destination)
     }

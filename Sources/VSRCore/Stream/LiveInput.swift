@@ -1,0 +1,31 @@
+import CFFmpeg
+import Foundation
+import VSRMedia
+
+/// Opening live inputs with low-latency settings and timeouts on every network operation.
+enum LiveInput {
+    static func isNetwork(_ url: String) -> Bool { url.contains("://") && !url.hasPrefix("file:") }
+
+    static func open(_ url: String, settings: StreamSettings) throws -> InputFile {
+        var options: [String: String] = [
+            "probesize": "1000000", "analyzeduration": "1500000",
+        ]
+        if isNetwork(url) {
+            // Don't hold packets back for probing (the stream starts at its next keyframe).
+            options["fflags"] = "nobuffer"
+            let us = String(Int(settings.timeoutSeconds * 1_000_000))
+            options["rw_timeout"] = us   // every read and write
+            options["timeout"] = us      // tcp/udp/srt/rtsp/http connect and I/O
+            if url.lowercased().hasPrefix("rtsp") { options["rtsp_transport"] = settings.rtspTransport ?? "tcp" }
+            if url.lowercased().hasPrefix("udp") { options["overrun_nonfatal"] = "1"; options["fifo_size"] = "50000" }
+        }
+        do {
+            return try InputFile(url: url, options: options)
+        } catch {
+            if isNetwork(url) {
+                throw VSRError.unsupported("cannot open \(url): \(error.message) (gave up after \(Int(settings.timeoutSeconds)) s); check the address and that the source is running")
+            }
+            return try MediaSetup.openInput(url)
+        }
+    }
+}

@@ -1,0 +1,125 @@
+import ArgumentParser
+import Foundation
+import VSRCore
+import VSRKernels
+import VSRMedia
+import VSRModels
+
+struct Stream: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Enhance live streams in real time and re-publish them.",
+        discussion: """
+        Inputs: rtsp://, udp://, srt://, tcp://, http(s):// (MPEG-TS, HLS), or a file with --realtime. \
+        Outputs: mpegts over udp/srt/tcp, flv to rtmp://, HLS (a .m3u8 path), or a file. The input is \
+        never blocked: frames that cannot be upscaled within --max-latency are upscaled with bicubic \
+        (or dropped, --on-overload drop). Lost inputs and receivers are retried with backoff.
+        Several cameras: --config FILE with {"streams": [{"input": URL, "output": URL, "name": TEXT}, ...]}.
+        """)
+
+    @Argument(help: "Input URL or file (omit with --config).")
+    var input: String?
+
+    @Argument(help: "Output URL, .m3u8 playlist path, or file (omit with --config).")
+    var output: String?
+
+    @Option(help: "JSON file listing several input/output pairs that share one worker pool.")
+    var config: String?
+
+    @Option(help: "Upscaling factor: 2, 3 or 4.")
+    var scale = 2
+
+    @Option(help: "Model name (fast, balanced, quality), a .safetensors path, or bicubic.")
+    var model = "balanced"
+
+    @Option(help: "Output container when the URL does not say (mpegts, flv, hls, ...).")
+    var format: String?
+
+    @Flag(help: "Read a local file at its native frame rate.")
+    var realtime = false
+
+    @Option(name: .customLong("on-overload"), help: "When upscaling falls behind: bicubic (keep the frame rate) or drop.")
+    var onOverload: OverloadPolicy = .bicubic
+
+    @Option(name: .customLong("max-latency"), help: "End-to-end latency budget in ms (frame received -> packet written).")
+    var maxLatency = 500.0
+
+    @Option(name: .customLong("stats-interval"), help: "Seconds between statistics lines.")
+    var statsInterval = 5.0
+
+    @Option(help: "Stop cleanly after this many seconds.")
+    var duration: Double?
+
+    @Option(help: "Timeout in seconds for every network operation.")
+    var timeout = 5.0
+
+    @Option(help: "RTSP transport: tcp or udp.")
+    var transport: String?
+
+    @Option(help: "Upscale workers shared by all streams (default: one per core).")
+    var threads: Int?
+
+    @Option(help: "Statistics format: plain or json.")
+    var progress: ProgressStyle = .plain
+
+    @Flag(name: .shortAndLong, help: "Print only errors and the final summary.")
+    var quiet = false
+
+    func validate() throws {
+        guard [2, 3, 4].contains(scale) else { throw ValidationError("--scale must be 2, 3 or 4") }
+        guard (config == nil) != (input == nil || output == nil) else {
+            throw ValidationError("give INPUT and OUTPUT, or --config FILE")
+        }
+        guard maxLatency > 0, statsInterval > 0, timeout > 0 else { throw ValidationError("times must be positive") }
+        if let transport, !["tcp", "udp"].contains(transport) { throw ValidationError("--transport must be tcp or udp") }
+    }
+
+    func run() throws {
+        configureFFmpegLogging(verbose: false)
+        try reportingErrors {
+            let endpoints = try loadEndpoints()
+            var settings = StreamSettings()
+            settings.realtime = realtime
+            settings.overload = onOverload
+            settings.maxLatencyMilliseconds = maxLatency
+            settings.statsInterval = statsInterval
+            settings.duration = duration
+            settings.timeoutSeconds = timeout
+            settings.rtspTransport = transport
+            // One camera: one frame at a time split over every core (lowest latency); several:
+            // one frame per worker, the pool shared fairly.
+            let cores = ProcessInfo.processInfo.activeProcessorCount
+            settings.workers = threads ?? (endpoints.count == 1 ? 1 : cores)
+            let bands = endpoints.count == 1 && threads == nil ? cores : 1
+            let upscaler = try ModelCatalog.upscaler(named: model, scale: scale, bandsPerFrame: bands)
+            let json = progress == .json
+            let job = StreamJob(endpoints: endpoints, settings: settings, upscaler: upscaler, json: json,
+                                notify: { if !quiet { Terminal.note($0) } },
+                                report: { line in if !quiet { Terminal.write(line + "\n") } })
+            let interrupts = InterruptHandler { Terminal.note("stopping") }
+            let summary = try job.run(stop: interrupts.stop)
+            if json {
+                print(summary.json.count == 1 ? summary.json[0] : "[" + summary.json.joined(separator: ",") + "]")
+            } else {
+                summary.lines.forEach { print("summary: " + $0) }
+            }
+        }
+    }
+
+    private func loadEndpoints() throws -> [StreamEndpoint] {
+        guard let config else { return [StreamEndpoint(input: input!, output: output!, format: format)] }
+        guard let data = FileManager.default.contents(atPath: config),
+              let o = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
+              let list = o["streams"] as? [[String: Any]], !list.isEmpty else {
+            throw ValidationError("\(config) must be JSON like {\"streams\": [{\"input\": URL, \"output\": URL}]}")
+        }
+        return try list.enumerated().map { i, s in
+            guard let input = s["input"] as? String, let output = s["output"] as? String else {
+                throw ValidationError("\(config): stream \(i + 1) needs \"input\" and \"output\"")
+            }
+            return StreamEndpoint(input: input, output: output, format: s["format"] as? String ?? format,
+                                  name: s["name"] as? String ?? "camera\(i + 1)")
+        }
+    }
+}
+
+extension OverloadPolicy: ExpressibleByArgument {}
