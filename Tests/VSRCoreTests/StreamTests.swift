@@ -1,0 +1,144 @@
+import Foundation
+import Testing
+@testable import VSRCore
+import VSRKernels
+import VSRMedia
+import VSRPipeline
+
+/// Loopback only, bounded in time: a real source from the ffmpeg CLI, vsr stream in-process.
+@Suite(.serialized)
+struct StreamTests {
+    static func freePort() -> Int { Int.random(in: 20_000...40_000) }
+
+    /// Starts `ffmpeg -re` sending a test pattern; returns the process.
+    static func source(_ url: String, seconds: Double, format: String = "mpegts") throws -> Process {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        p.arguments = ["ffmpeg", "-v", "error", "-re", "-f", "lavfi", "-i", "testsrc2=size=160x96:rate=25",
+                       "-t", String(seconds), "-c:v", "libx264", "-preset", "ultrafast", "-tune", "zerolatency",
+                       "-g", "10", "-f", format, url]
+        p.standardError = FileHandle.nullDevice
+        try p.run()
+        return p
+    }
+
+    static func settings(duration: Double) -> StreamSettings {
+        var s = StreamSettings()
+        s.duration = duration
+        s.statsInterval = 100
+        s.timeoutSeconds = 3
+        s.workers = 2
+        return s
+    }
+
+    static func run(_ endpoint: StreamEndpoint, _ settings: StreamSettings, upscaler: any LumaUpscaler = BicubicUpscaler(scale: 2)) throws -> [String: Any] {
+        configureFFmpegLogging(verbose: false)
+        let job = StreamJob(endpoints: [endpoint], settings: settings, upscaler: upscaler, json: true, notify: { _ in }, report: { _ in })
+        let summary = try job.run()
+        return try JSONSerialization.jsonObject(with: Data(summary.json[0].utf8)) as! [String: Any]
+    }
+
+    static func packetTimes(_ path: String) throws -> [Double] {
+        let j = try probe(path, ["-select_streams", "v:0", "-show_entries", "packet=pts_time"])
+        return (j["packets"] as! [[String: Any]]).compactMap { Double($0["pts_time"] as? String ?? "") }
+    }
+
+    @Test func udpSourceIsUpscaledWithMonotonicTimestamps() throws {
+        let s = Scratch()
+        let port = Self.freePort()
+        let output = s.path("out.ts")
+        let sender = Thread {
+            Thread.sleep(forTimeInterval: 0.5)
+            _ = try? Self.source("udp://127.0.0.1:\(port)?pkt_size=1316", seconds: 4)
+        }
+        sender.start()
+        var settings = Self.settings(duration: 4)
+        settings.maxLatencyMilliseconds = 400
+        let r = try Self.run(StreamEndpoint(input: "udp://127.0.0.1:\(port)", output: output), settings)
+        let framesOut = r["frames_out"] as! Int
+        #expect(framesOut > 25, "\(r)")
+        #expect((r["latency_ms_p99"] as! Double) <= 400, "\(r)")
+        let v = try videoStream(output)
+        #expect(v["width"] as? Int == 320 && v["height"] as? Int == 192)
+        let t = try Self.packetTimes(output)
+        #expect(t.count == framesOut)
+        #expect(zip(t.dropFirst(), t).allSatisfy { $0 > $1 }, "timestamps must increase")
+    }
+
+    /// A network that takes 150 ms a frame on a 25 fps source: the input is never held up,
+    /// late frames fall back (or are dropped), every frame is accounted for, latency is bounded.
+    @Test(arguments: [OverloadPolicy.bicubic, .drop])
+    func slowUpscalerNeverBlocksTheInput(policy: OverloadPolicy) throws {
+        let s = Scratch()
+        try makeClip(s.path("in.mp4"), video: "testsrc2=size=160x96:rate=25", seconds: 4, extra: ["-c:v", "libx264"])
+        var settings = Self.settings(duration: 3)
+        settings.realtime = true
+        settings.overload = policy
+        settings.maxLatencyMilliseconds = 300
+        settings.workers = 1
+        let r = try Self.run(StreamEndpoint(input: s.path("in.mp4"), output: s.path("out.ts")), settings, upscaler: SleepyUpscaler())
+        let framesIn = r["frames_in"] as! Int, framesOut = r["frames_out"] as! Int
+        let upscaled = r["upscaled"] as! Int, fallback = r["fallback"] as! Int, dropped = r["dropped"] as! Int
+        #expect(framesIn >= 65, "the reader must keep pace with the 25 fps source: \(r)")
+        #expect(upscaled + fallback + dropped == framesIn, "\(r)")
+        if policy == .bicubic {
+            #expect(fallback > 0 && dropped == 0 && framesOut == framesIn, "\(r)")
+        } else {
+            #expect(dropped > 0 && fallback == 0 && framesOut + dropped == framesIn, "\(r)")
+        }
+        #expect(upscaled > 0 && upscaled < framesIn / 2, "\(r)")
+        #expect((r["latency_ms_p99"] as! Double) <= 300 + 150, "\(r)")
+    }
+
+    @Test func reconnectsWhenTheSourceRestarts() throws {
+        let s = Scratch()
+        let port = Self.freePort()
+        let url = "tcp://127.0.0.1:\(port)"
+        let restarts = Thread {
+            // The source is a TCP server: up 3 s, down about 1 s, up again.
+            if let first = try? Self.source(url + "?listen=1", seconds: 3) {
+                first.waitUntilExit()
+                Thread.sleep(forTimeInterval: 1)
+                _ = try? Self.source(url + "?listen=1", seconds: 4)
+            }
+        }
+        restarts.start()
+        Thread.sleep(forTimeInterval: 0.5)  // let the server listen
+        var settings = Self.settings(duration: 7.5)
+        settings.timeoutSeconds = 2
+        let r = try Self.run(StreamEndpoint(input: url, output: s.path("out.ts")), settings)
+        #expect((r["reconnects"] as! Int) >= 1, "\(r)")
+        #expect((r["frames_out"] as! Int) > 90, "frames from both sessions: \(r)")
+        let t = try Self.packetTimes(s.path("out.ts"))
+        #expect(zip(t.dropFirst(), t).allSatisfy { $0 > $1 }, "timestamps must stay monotonic across the reconnect")
+    }
+
+    @Test func unreachableInputFailsClearlyAfterTheTimeout() throws {
+        let s = Scratch()
+        var settings = Self.settings(duration: 5)
+        settings.timeoutSeconds = 1
+        let start = Date()
+        do {
+            _ = try Self.run(StreamEndpoint(input: "udp://127.0.0.1:\(Self.freePort())", output: s.path("out.ts")), settings)
+            Issue.record("a silent UDP port was accepted")
+        } catch {
+            #expect("\(error)".contains("cannot open udp://127.0.0.1"), "\(error)")
+        }
+        #expect(Date().timeIntervalSince(start) < 10)
+        #expect(s.files.isEmpty)
+    }
+}
+
+/// Bicubic that takes 150 ms a frame: a network far too slow for the source.
+struct SleepyUpscaler: LumaUpscaler {
+    var name: String { "sleepy" }
+    var scale: Int { 2 }
+    func makeWorker() -> any LumaUpscaleWorker { Worker() }
+    final class Worker: LumaUpscaleWorker {
+        let inner = BicubicUpscaler(scale: 2).makeWorker()
+        func upscale(_ s: LumaPlane, into d: LumaPlane) {
+            Thread.sleep(forTimeInterval: 0.15)
+            inner.upscale(s, into: d)
+        }
+    }
+}
