@@ -55,6 +55,9 @@ struct Stream: ParsableCommand {
     @Option(help: "RTSP transport: tcp or udp.")
     var transport: String?
 
+    @Option(help: "x264/x265 speed preset of the outputs (ultrafast leaves more CPU to upscaling).")
+    var preset = "veryfast"
+
     @Option(help: "Upscale workers shared by all streams (default: one per core).")
     var threads: Int?
 
@@ -85,6 +88,7 @@ struct Stream: ParsableCommand {
             settings.duration = duration
             settings.timeoutSeconds = timeout
             settings.rtspTransport = transport
+            settings.preset = preset
             // One camera: one frame at a time split over every core (lowest latency); several:
             // one frame per worker, the pool shared fairly.
             let cores = ProcessInfo.processInfo.activeProcessorCount

@@ -14,14 +14,23 @@ enum LiveInput {
             // Don't hold packets back for probing (the stream starts at its next keyframe).
             options["fflags"] = "nobuffer"
             let us = String(Int(settings.timeoutSeconds * 1_000_000))
+            // Joining mid-stream, the picture size is known only at the next keyframe.
+            options["analyzeduration"] = us
+            options["probesize"] = "5000000"
             options["rw_timeout"] = us   // every read and write
             options["timeout"] = us      // tcp/udp/srt/rtsp/http connect and I/O
             if url.lowercased().hasPrefix("rtsp") { options["rtsp_transport"] = settings.rtspTransport ?? "tcp" }
             if url.lowercased().hasPrefix("udp") { options["overrun_nonfatal"] = "1"; options["fifo_size"] = "50000" }
         }
         do {
-            return try InputFile(url: url, options: options)
-        } catch {
+            let input = try InputFile(url: url, options: options)
+            if let v = input.bestVideoStream(), input.stream(v).pointee.codecpar.pointee.width == 0 {
+                throw VSRError.unsupported("\(url) sent no keyframe within \(Int(settings.timeoutSeconds)) s, so its picture size is unknown; raise --timeout or shorten the camera's keyframe interval")
+            }
+            return input
+        } catch let e as VSRError {
+            throw e
+        } catch let error as FFmpegError {
             if isNetwork(url) {
                 throw VSRError.unsupported("cannot open \(url): \(error.message) (gave up after \(Int(settings.timeoutSeconds)) s); check the address and that the source is running")
             }

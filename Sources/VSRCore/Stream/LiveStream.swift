@@ -208,8 +208,15 @@ final class LiveStream: @unchecked Sendable {
                 try writeAudio()
             }
         }
+        let budget = UInt64(settings.maxLatencyMilliseconds * 1e6)
         while let result = results.pop() {
             guard case .frame(let f, let at, let pts) = result else { continue }
+            // The last line of defence of the budget: when even the encoder falls behind (too
+            // many cameras for the cores), a frame already over budget is not encoded at all.
+            if monotonicNanos() &- at > budget {
+                stats.droppedOne()
+                continue
+            }
             f.pts = pts
             f.pointer.pointee.pict_type = output.needsKeyframe ? AV_PICTURE_TYPE_I : AV_PICTURE_TYPE_NONE
             output.keyframeRequested()
