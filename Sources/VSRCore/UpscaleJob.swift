@@ -45,6 +45,10 @@ public final class UpscaleJob: @unchecked Sendable {
     /// and finalised under its temporary name).
     public func run(stop: StopFlag = StopFlag(), onStart: (Double) -> Void = { _ in }) throws -> UpscaleSummary {
         let start = DispatchTime.now().uptimeNanoseconds
+        // The input's problems come first: they are the ones the user meant to fix.
+        if !options.input.contains("://") && !FileManager.default.fileExists(atPath: options.input) {
+            throw VSRError.inputNotFound(options.input)
+        }
         try checkOutputPath()
         let temp = Self.partialPath(for: options.output)
         let workers = max(1, options.workers ?? ProcessInfo.processInfo.activeProcessorCount)

@@ -81,7 +81,8 @@ public func pixelFormatName(_ f: AVPixelFormat) -> String {
     return String(cString: n)
 }
 
-/// Silences FFmpeg's own stderr logging (vsr reports errors itself) unless `verbose`.
+/// Silences FFmpeg's own stderr logging unless `verbose`: vsr reports every failure itself,
+/// in one line, and counts recoverable decode errors.
 public func configureFFmpegLogging(verbose: Bool) {
-    vsr_set_log_level(verbose ? AV_LOG_INFO : AV_LOG_ERROR)
+    vsr_set_log_level(verbose ? AV_LOG_INFO : AV_LOG_FATAL)
 }

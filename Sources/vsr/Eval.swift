@@ -17,11 +17,7 @@ struct Eval: ParsableCommand {
     @Argument(help: "Folder of ground-truth images (BMP, PNG, JPEG), e.g. ../shared/datasets/Set5.")
     var dataset: String
 
-    @Option(help: "Upscaling factor: 2, 3 or 4.")
-    var scale = 2
-
-    @Option(help: "Model name (fast, balanced, quality), a .safetensors path, or bicubic.")
-    var model = "balanced"
+    @OptionGroup var models: ModelOptions
 
     @Flag(help: "Print one JSON object.")
     var json = false
@@ -29,23 +25,19 @@ struct Eval: ParsableCommand {
     @Option(help: "Also write each super-resolved image (PNG) into this folder.")
     var saveImages: String?
 
-    func validate() throws {
-        guard [2, 3, 4].contains(scale) else { throw ValidationError("--scale must be 2, 3 or 4") }
-    }
-
     func run() throws {
         configureFFmpegLogging(verbose: false)
         try reportingErrors {
-            let upscaler = try ModelCatalog.upscaler(named: model, scale: scale)
+            let upscaler = try ModelCatalog.upscaler(named: models.model, scale: models.scale)
             if let saveImages { try FileManager.default.createDirectory(atPath: saveImages, withIntermediateDirectories: true) }
-            let report = try Evaluation.run(dataset: dataset, scale: scale, upscaler: upscaler, saveImages: saveImages)
+            let report = try Evaluation.run(dataset: dataset, scale: models.scale, upscaler: upscaler, saveImages: saveImages)
             if json {
                 let encoder = JSONEncoder()
                 encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
                 print(String(decoding: try encoder.encode(report), as: UTF8.self))
                 return
             }
-            print("\(report.dataset) x\(scale): \(report.model.name) vs bicubic (Y-PSNR dB / SSIM)")
+            print("\(report.dataset) x\(models.scale): \(report.model.name) vs bicubic (Y-PSNR dB / SSIM)")
             for (m, b) in zip(report.model.images, report.bicubic.images) {
                 print(String(format: "  %-12@ %7.3f / %.4f   bicubic %7.3f / %.4f", m.name as NSString, m.psnr, m.ssim, b.psnr, b.ssim))
             }

@@ -25,11 +25,7 @@ struct Stream: ParsableCommand {
     @Option(help: "JSON file listing several input/output pairs that share one worker pool.")
     var config: String?
 
-    @Option(help: "Upscaling factor: 2, 3 or 4.")
-    var scale = 2
-
-    @Option(help: "Model name (fast, balanced, quality), a .safetensors path, or bicubic.")
-    var model = "balanced"
+    @OptionGroup var models: ModelOptions
 
     @Option(help: "Output container when the URL does not say (mpegts, flv, hls, ...).")
     var format: String?
@@ -68,7 +64,6 @@ struct Stream: ParsableCommand {
     var quiet = false
 
     func validate() throws {
-        guard [2, 3, 4].contains(scale) else { throw ValidationError("--scale must be 2, 3 or 4") }
         guard (config == nil) != (input == nil || output == nil) else {
             throw ValidationError("give INPUT and OUTPUT, or --config FILE")
         }
@@ -94,7 +89,7 @@ struct Stream: ParsableCommand {
             let cores = ProcessInfo.processInfo.activeProcessorCount
             settings.workers = threads ?? (endpoints.count == 1 ? 1 : cores)
             let bands = endpoints.count == 1 && threads == nil ? cores : 1
-            let upscaler = try ModelCatalog.upscaler(named: model, scale: scale, bandsPerFrame: bands)
+            let upscaler = try ModelCatalog.upscaler(named: models.model, scale: models.scale, bandsPerFrame: bands)
             let json = progress == .json
             let job = StreamJob(endpoints: endpoints, settings: settings, upscaler: upscaler, json: json,
                                 notify: { if !quiet { Terminal.note($0) } },

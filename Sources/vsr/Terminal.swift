@@ -3,8 +3,6 @@ import Dispatch
 import Foundation
 import VSRCore
 import VSRPipeline
-import VSRModels
-import VSRQuality
 
 /// One-line messages to stderr, prefixed so they stand apart from the program's output.
 enum Terminal {
@@ -35,21 +33,10 @@ final class InterruptHandler {
 }
 
 /// Runs `body`, turning vsr's errors into one line on stderr and a non-zero exit code.
+/// Every error vsr throws describes itself for a person (CustomStringConvertible).
 func reportingErrors<T>(_ body: () throws -> T) throws -> T {
     do {
         return try body()
-    } catch let e as VSRError {
-        Terminal.error(e.description)
-        throw ExitCode.failure
-    } catch let e as ModelCatalogError {
-        Terminal.error(e.description)
-        throw ExitCode.failure
-    } catch let e as ModelFileError {
-        Terminal.error(e.description)
-        throw ExitCode.failure
-    } catch let e as EvaluationError {
-        Terminal.error(e.description)
-        throw ExitCode.failure
     } catch let e as ExitCode {
         throw e
     } catch {

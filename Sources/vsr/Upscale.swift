@@ -19,11 +19,7 @@ struct Upscale: ParsableCommand {
     @Argument(help: "Output file; the extension picks the container (.mp4, .mkv, .png, ...).")
     var output: String
 
-    @Option(help: "Upscaling factor: 2, 3 or 4.")
-    var scale = 2
-
-    @Option(help: "Model name (fast, balanced, quality), a .safetensors path, or bicubic.")
-    var model = "balanced"
+    @OptionGroup var models: ModelOptions
 
     @Option(help: "Video encoder: libx264, libx265, libsvtav1 or libvpx-vp9 (as this FFmpeg build has them).")
     var encoder = "libx264"
@@ -53,7 +49,6 @@ struct Upscale: ParsableCommand {
     var verbose = false
 
     func validate() throws {
-        guard [2, 3, 4].contains(scale) else { throw ValidationError("--scale must be 2, 3 or 4 (got \(scale))") }
         if let threads, !(1...256).contains(threads) { throw ValidationError("--threads must be between 1 and 256") }
         if let crf, !(0...63).contains(crf) { throw ValidationError("--crf must be between 0 and 63") }
         guard input != output else { throw ValidationError("INPUT and OUTPUT must be different files") }
@@ -62,7 +57,7 @@ struct Upscale: ParsableCommand {
     func run() throws {
         configureFFmpegLogging(verbose: verbose)
         try reportingErrors {
-            let upscaler = try ModelCatalog.upscaler(named: model, scale: scale)
+            let upscaler = try ModelCatalog.upscaler(named: models.model, scale: models.scale)
             var o = UpscaleOptions(input: input, output: output)
             o.encoder = encoder
             o.crf = crf
@@ -87,7 +82,7 @@ struct Upscale: ParsableCommand {
             }
             if !quiet {
                 let speed = summary.sourceFPS > 0 ? String(format: " (%.2fx real time)", summary.fps / summary.sourceFPS) : ""
-                print("\(summary.path): \(summary.framesOut) frames upscaled x\(scale) with \(upscaler.name) "
+                print("\(summary.path): \(summary.framesOut) frames upscaled x\(models.scale) with \(upscaler.name) "
                       + "in \(String(format: "%.1f", summary.seconds)) s, \(String(format: "%.1f", summary.fps)) fps\(speed)")
             }
         }

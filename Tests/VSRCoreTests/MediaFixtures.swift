@@ -84,3 +84,22 @@ func upscale(_ input: String, _ output: String, scale: Int = 2, upscaler: (any L
     let job = UpscaleJob(options: o, upscaler: upscaler ?? BicubicUpscaler(scale: scale), notify: { _ in })
     return try job.run()
 }
+
+/// Bicubic x2 that takes `delay` seconds a frame: a network too slow for its source, or a run
+/// slow enough to interrupt midway.
+struct DelayedBicubic: LumaUpscaler {
+    let delay: Double
+    var name: String { "delayed-bicubic" }
+    var scale: Int { 2 }
+    func makeWorker() -> any LumaUpscaleWorker { Worker(delay: delay) }
+
+    final class Worker: LumaUpscaleWorker {
+        let delay: Double
+        let inner = BicubicUpscaler(scale: 2).makeWorker()
+        init(delay: Double) { self.delay = delay }
+        func upscale(_ s: LumaPlane, into d: LumaPlane) {
+            Thread.sleep(forTimeInterval: delay)
+            inner.upscale(s, into: d)
+        }
+    }
+}

@@ -123,7 +123,7 @@ struct UpscaleRoundTripTests {
         try makeClip(input, seconds: 8, extra: ["-c:v", "libx264"])
         var o = UpscaleOptions(input: input, output: output)
         o.workers = 1
-        let job = UpscaleJob(options: o, upscaler: SlowUpscaler(), notify: { _ in })
+        let job = UpscaleJob(options: o, upscaler: DelayedBicubic(delay: 0.02), notify: { _ in })
         let stop = VSRPipelineStop()
         Thread { Thread.sleep(forTimeInterval: 0.5); stop.flag.raise() }.start()
         let summary = try job.run(stop: stop.flag)
@@ -137,17 +137,3 @@ struct UpscaleRoundTripTests {
 
 import VSRPipeline
 struct VSRPipelineStop { let flag = StopFlag() }
-
-/// Bicubic that takes 20 ms a frame, so a test can interrupt a run midway.
-struct SlowUpscaler: LumaUpscaler {
-    var name: String { "slow" }
-    var scale: Int { 2 }
-    func makeWorker() -> any LumaUpscaleWorker { Worker() }
-    final class Worker: LumaUpscaleWorker {
-        let inner = BicubicUpscaler(scale: 2).makeWorker()
-        func upscale(_ s: LumaPlane, into d: LumaPlane) {
-            Thread.sleep(forTimeInterval: 0.02)
-            inner.upscale(s, into: d)
-        }
-    }
-}
