@@ -7,14 +7,16 @@ import VSRPipeline
 final class DecodeStage {
     let m: MediaSetup
     let progress: ProgressCounter
+    let clock: StageClock
     private var sequence = 0
     private var lastPTS: Int64? = nil
     private var converter: (Scaler, FramePool)? = nil
     private let frameStep: Int64
 
-    init(setup: MediaSetup, progress: ProgressCounter) {
+    init(setup: MediaSetup, progress: ProgressCounter, clock: StageClock) {
         m = setup
         self.progress = progress
+        self.clock = clock
         let tb = setup.input.stream(setup.videoIndex).pointee.time_base
         frameStep = max(1, av_rescale_q(1, av_inv_q(setup.frameRate), tb))
     }
@@ -25,7 +27,7 @@ final class DecodeStage {
             var sent = false
             while !sent {
                 do {
-                    sent = try m.decoder.send(packet) == .accepted
+                    sent = try clock.time(.decode) { () throws(FFmpegError) in try m.decoder.send(packet) } == .accepted
                 } catch {
                     progress.decodeErrors.add(1, ordering: .relaxed)  // damaged packet: skip it
                     sent = true
@@ -41,12 +43,13 @@ final class DecodeStage {
     private func drain(_ frame: Frame, into output: BoundedQueue<Numbered>) throws -> Bool {
         while true {
             let result: Decoder.ReceiveResult
-            do { result = try m.decoder.receive(into: frame) } catch {
+            do { result = try clock.time(.decode) { () throws(FFmpegError) in try m.decoder.receive(into: frame) } } catch {
                 progress.decodeErrors.add(1, ordering: .relaxed)
                 return true
             }
             guard result == .frame else { return true }
-            let ready = try prepare(frame.moveOut())
+            let moved = frame.moveOut()
+            let ready = try clock.time(.decode) { try prepare(moved) }
             if !output.push(Numbered(sequence: sequence, frame: ready)) { return false }
             sequence += 1
         }

@@ -1,4 +1,5 @@
 import CFFmpeg
+import Dispatch
 import VSRKernels
 import VSRMedia
 
@@ -31,17 +32,21 @@ final class FrameUpscaler {
         }
     }
 
-    func upscale(_ input: Frame) throws(FFmpegError) -> Frame {
+    func upscale(_ input: Frame, clock: StageClock? = nil) throws(FFmpegError) -> Frame {
         let out = try outputPool.get()
         out.copyProperties(from: input)
         let l = layout, r = l.scale, bytes = l.bytesPerSample
         let src = input.plane(0, width: l.width, height: l.height, bytesPerSample: bytes)
         let dst = out.plane(0, width: l.width * r, height: l.height * r, bytesPerSample: bytes)
+        let t0 = DispatchTime.now().uptimeNanoseconds
         luma.upscale(LumaPlane(src, bitDepth: l.bitDepth), into: LumaPlane(dst, bitDepth: l.bitDepth))
+        let t1 = DispatchTime.now().uptimeNanoseconds
         for p in 1...2 {
             chroma.scale(input.plane(p, width: l.chromaWidth, height: l.chromaHeight, bytesPerSample: bytes),
                          into: out.plane(p, width: l.chromaWidth * r, height: l.chromaHeight * r, bytesPerSample: bytes))
         }
+        clock?.add(.upscale, nanos: t1 - t0)
+        clock?.add(.chroma, nanos: DispatchTime.now().uptimeNanoseconds - t1)
         guard let (converter, pool) = encoderConversion else { return out }
         let converted = try pool.get()
         converted.copyProperties(from: out)

@@ -24,6 +24,7 @@ public final class UpscaleJob: @unchecked Sendable {
     public let options: UpscaleOptions
     public let upscaler: any LumaUpscaler
     public let progress = ProgressCounter()
+    public let clock = StageClock()
     private let notify: @Sendable (String) -> Void
 
     public init(options: UpscaleOptions, upscaler: any LumaUpscaler, notify: @escaping @Sendable (String) -> Void) {
@@ -117,12 +118,13 @@ public final class UpscaleJob: @unchecked Sendable {
         }
         let readProblem = ReadProblem()
 
+        let clock = self.clock
         group.spawn("demux") { [notify] in
             defer { packets.finish(); muxing.finish() }
             let packet = Packet()
             while !stop.isRaised {
                 do {
-                    if try m.input.read(into: packet) == .endOfFile { break }
+                    if try clock.time(.demux, { () throws(FFmpegError) in try m.input.read(into: packet) }) == .endOfFile { break }
                 } catch {
                     if stop.isRaised || group.isCancelled { break }
                     // Damaged or truncated input: keep every frame read so far.
@@ -143,7 +145,7 @@ public final class UpscaleJob: @unchecked Sendable {
 
         group.spawn("decode") { [progress] in
             defer { decoded.finish() }
-            let stage = DecodeStage(setup: m, progress: progress)
+            let stage = DecodeStage(setup: m, progress: progress, clock: clock)
             try stage.run(packets: packets, output: decoded)
         }
 
@@ -152,7 +154,7 @@ public final class UpscaleJob: @unchecked Sendable {
                 let fu = fu.value
                 defer { upscaled.finish() }
                 while let item = decoded.pop() {
-                    let out = try fu.upscale(item.frame)
+                    let out = try fu.upscale(item.frame, clock: clock)
                     out.pointer.pointee.pict_type = AV_PICTURE_TYPE_NONE  // let the encoder place keyframes
                     if !upscaled.push(out, sequence: item.sequence) { break }
                 }
@@ -164,7 +166,7 @@ public final class UpscaleJob: @unchecked Sendable {
             let packet = Packet()
             func drain() throws -> Bool {
                 while true {
-                    switch try m.encoder.receive(into: packet) {
+                    switch try clock.time(.encode, { () throws(FFmpegError) in try m.encoder.receive(into: packet) }) {
                     case .packet:
                         let p = packet.moveOut()
                         p.streamIndex = m.videoOut
@@ -175,7 +177,7 @@ public final class UpscaleJob: @unchecked Sendable {
                 }
             }
             while let frame = upscaled.pop() {
-                while try m.encoder.send(frame) == .full {
+                while try clock.time(.encode, { () throws(FFmpegError) in try m.encoder.send(frame) }) == .full {
                     guard try drain() else { return }
                 }
                 progress.framesOut.add(1, ordering: .relaxed)
@@ -188,7 +190,7 @@ public final class UpscaleJob: @unchecked Sendable {
 
         group.spawn("mux") {
             while let item = muxing.pop() {
-                try m.output.write(item.packet, timeBase: item.timeBase)
+                try clock.time(.mux) { () throws(FFmpegError) in try m.output.write(item.packet, timeBase: item.timeBase) }
             }
             if !group.isCancelled { try m.output.writeTrailer() }
         }

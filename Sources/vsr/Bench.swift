@@ -6,7 +6,7 @@ import VSRModels
 struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Measure speed: the inference kernels, or whole upscale pipelines.",
-        subcommands: [BenchKernels.self])
+        subcommands: [BenchKernels.self, BenchPipeline.self])
 }
 
 struct BenchKernels: ParsableCommand {
@@ -65,8 +65,8 @@ struct BenchKernels: ParsableCommand {
                     let r = try KernelBenchmark.run(net, name: name, width: w, height: h, threads: t, peakGflops: peak, runs: runs)
                     results.append(r)
                     if !json {
-                        print(String(format: "%-18@ %6d  %4dx%-4d  %3d  %9.2f  %8.1f  %6.1f", name as NSString, net.macsPerPixel,
-                                     w, h, t, r.ms_median, r.gflops, r.percent_of_peak))
+                        print(padded(name, 19) + String(format: "%6d  ", net.macsPerPixel) + padded("\(w)x\(h)", 10)
+                              + String(format: "%3d  %9.2f  %8.1f  %6.1f", t, r.ms_median, r.gflops, r.percent_of_peak))
                     }
                 }
             }

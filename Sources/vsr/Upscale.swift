@@ -45,6 +45,11 @@ struct Upscale: ParsableCommand {
     @Flag(name: .shortAndLong, help: "Print only errors.")
     var quiet = false
 
+    @Option(help: "Print a final summary on stdout: json (frames, fps, each stage's busy share, peak memory).")
+    var report: ReportFormat?
+
+    enum ReportFormat: String, ExpressibleByArgument { case json }
+
     @Flag(help: "Also show FFmpeg's own messages.")
     var verbose = false
 
@@ -79,6 +84,10 @@ struct Upscale: ParsableCommand {
             if summary.interrupted {
                 Terminal.error("interrupted after \(summary.framesOut) frames; the partial result is in \(summary.path)")
                 throw ExitCode.interrupted
+            }
+            if report == .json {
+                print(summary.jsonReport(job: job, model: upscaler.name, scale: models.scale, workers: o.workers))
+                return
             }
             if !quiet {
                 let speed = summary.sourceFPS > 0 ? String(format: " (%.2fx real time)", summary.fps / summary.sourceFPS) : ""
