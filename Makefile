@@ -39,8 +39,9 @@ test: deps
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build
 
+# Regenerates BENCHMARKS.md (about 15 minutes; pip installs the peers into a throwaway venv).
 bench: build
-	$(VSR) bench kernels
+	benchmarks/compare.sh
 
 clean:
 	rm -rf .build out
