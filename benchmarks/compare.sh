@@ -26,6 +26,13 @@ for size in 640x360 960x540; do
   "$OUT/venv/bin/python" benchmarks/peers.py "$OUT/onnx-$size" "$w" "$h" 1 2 > "$OUT/peers-$size.json" 2> /dev/null
 done
 
+echo "== FFmpeg's sr filter (native backend) on the ESPCN(64,32) network"
+python3 training/export_ffmpeg_native.py "$OUT/espcn.model"
+ffmpeg -v error -y -i "$CLIP" -vf scale=640:360 -frames:v 4 -c:v libx264 -crf 18 "$OUT/sr-in.mp4"
+t() { local s e; s=$(date +%s.%N); ffmpeg -v error -i "$OUT/sr-in.mp4" -frames:v "$1" -vf "sr=dnn_backend=native:model=$OUT/espcn.model" -f null -; e=$(date +%s.%N); echo "$e - $s" | bc -l; }
+t2=$(t 2); t4=$(t 4)
+python3 -c "import json; print(json.dumps({'engine': 'ffmpeg 5.1 sr (native)', 'model': 'ESPCN(64,32)', 'width': 640, 'height': 360, 'ms_per_frame': ($t4 - $t2) / 2 * 1000}))" > "$OUT/ffmpeg-sr.json"
+
 echo "== pipelines on generated clips"
 $VSR bench pipeline --json --runs 3 --plot BENCHMARKS-pipeline.svg > "$OUT/pipeline.json"
 

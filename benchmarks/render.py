@@ -51,6 +51,12 @@ for r in kernels['results']:
     lines.append(f'| {r["model"]} | {macs:,.0f} | {r["width"]}x{r["height"]} | {r["threads"]} | {r["ms_median"]:.1f} | '
                  f'{r["gflops"]:.1f} | {r["percent_of_peak"]:.1f} | {fmt(ort)} | {fmt(cv)} | {ratio(ort)} | {ratio(cv)} |')
 lines += ['', f'Peers: {", ".join(engines)}. "vs" columns: the peer\'s time divided by vsr\'s (above 1: vsr is faster).', '']
+sr = load('ffmpeg-sr.json')
+if sr:
+    ours = next((r for r in kernels['results'] if r['model'] == sr['model'] and r['width'] == sr['width'] and r['threads'] == machine['cores']), None)
+    lines += [f'FFmpeg\'s `sr` filter, native backend, same {sr["model"]} network (`training/export_ffmpeg_native.py`), '
+              f'{sr["width"]}x{sr["height"]}, all cores: {sr["ms_per_frame"]:.0f} ms per frame'
+              + (f' — vsr is {sr["ms_per_frame"] / ours["ms_median"]:.0f}x faster.' if ours else '.'), '']
 
 pipeline = load('pipeline.json')
 if pipeline:
