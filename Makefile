@@ -39,8 +39,12 @@ test: deps
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build
 
-# Regenerates BENCHMARKS.md (about 15 minutes; pip installs the peers into a throwaway venv).
+# Regenerates BENCHMARKS.md (about 15 minutes). The peers go into a throwaway venv; the
+# exporters need the training requirements (CPU-only torch, onnx).
 bench: build
+	@for p in bc python3-venv; do dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "install ok installed" \
+	  || { $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq bc python3-venv; break; }; done
+	@python3 -c "import torch, onnx" 2>/dev/null || python3 -m pip install -q -r training/requirements.txt
 	benchmarks/compare.sh
 
 clean:

@@ -39,7 +39,7 @@ def kernel(k, o, x):
         for i in range(o):
             L.append(f'            let w{kx}_{i} = SIMD8<Float>(repeating: w[{kx * o + i}])')
             for j in range(x):
-                L.append(f'            a{i}_{j} = a{i}_{j}.addingProduct(i{kx}_{j}, w{kx}_{i})')
+                L.append(f'            a{i}_{j} = madd(a{i}_{j}, i{kx}_{j}, w{kx}_{i})')
     L.append(f'            w += {k * o}')
     L.append('        }')
     L.append('    }')

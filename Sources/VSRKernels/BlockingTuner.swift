@@ -2,7 +2,8 @@ import Foundation
 
 /// Picks each layer's (outputs, vectors) blocking by timing every candidate on synthetic rows:
 /// the best blocking depends on the layer's shape and the core, and a measurement beats a model.
-/// About 5-20 ms per layer, once per model load.
+/// About 10-40 ms per layer, once per model load; enough work per timing (6M multiply-adds,
+/// best of 5) that a noisy neighbour rarely changes the choice.
 enum BlockingTuner {
     static let width = 480
 
@@ -15,14 +16,13 @@ enum BlockingTuner {
         defer { input.deallocate(); output.deallocate(); rows.deallocate() }
         for i in 0..<(l.kernel * rowFloats + 16) { input[i] = Float(i % 17) * 0.01 }
         for ky in 0..<l.kernel { rows[ky] = UnsafePointer(input + ky * rowFloats + StreamingExecutor.margin - l.kernel / 2) }
-        // Enough repetitions for ~2M multiply-adds per timing, so timer resolution does not matter.
         let macsPerRow = width * l.inChannels * l.outChannels * l.kernel * l.kernel
-        let repeats = max(1, 2_000_000 / max(1, macsPerRow))
+        let repeats = max(1, 6_000_000 / max(1, macsPerRow))
         var best: PackedLayer? = nil, bestTime = UInt64.max
         for c in PackedLayer.candidates(outChannels: l.outChannels) {
             let packed = PackedLayer(l, blocking: c)
             var fastest = UInt64.max
-            for _ in 0..<3 {
+            for _ in 0..<5 {
                 let start = DispatchTime.now().uptimeNanoseconds
                 for _ in 0..<repeats {
                     packed.convolveRow(rows: UnsafePointer(rows), vectors: width / 8, stride: stride, out: output + StreamingExecutor.margin)

@@ -31,6 +31,18 @@ func load(_ p: UnsafePointer<Float>) -> SIMD8<Float> {
     UnsafeRawPointer(p).loadUnaligned(as: SIMD8<Float>.self)
 }
 
+/// acc + x * w. With AVX2+FMA compiled in, one fused multiply-add (vfmadd231ps); without it a
+/// fused multiply-add would be a libm `fmaf` call per lane (130x slower), so the portable build
+/// multiplies and adds, which baseline SSE vectorises.
+@inline(__always)
+func madd(_ acc: SIMD8<Float>, _ x: SIMD8<Float>, _ w: SIMD8<Float>) -> SIMD8<Float> {
+    #if VSR_AVX2
+    return acc.addingProduct(x, w)
+    #else
+    return acc + x * w
+    #endif
+}
+
 /// Applies the activation and stores 8 results. `replacing(with:where:)` compiles to a blend;
 /// `pointwiseMax` would be an out-of-line loop.
 @inline(__always)

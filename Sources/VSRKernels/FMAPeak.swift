@@ -9,27 +9,38 @@ public enum FMAPeak {
         var a0 = c, a1 = c + 1, a2 = c + 2, a3 = c + 3, a4 = c + 4, a5 = c + 5
         var a6 = c + 6, a7 = c + 7, a8 = c + 8, a9 = c + 9, a10 = c + 10, a11 = c + 11
         for _ in 0..<iterations {
-            a0 = a0.addingProduct(a0, b); a1 = a1.addingProduct(a1, b); a2 = a2.addingProduct(a2, b)
-            a3 = a3.addingProduct(a3, b); a4 = a4.addingProduct(a4, b); a5 = a5.addingProduct(a5, b)
-            a6 = a6.addingProduct(a6, b); a7 = a7.addingProduct(a7, b); a8 = a8.addingProduct(a8, b)
-            a9 = a9.addingProduct(a9, b); a10 = a10.addingProduct(a10, b); a11 = a11.addingProduct(a11, b)
+            a0 = madd(a0, a0, b); a1 = madd(a1, a1, b); a2 = madd(a2, a2, b)
+            a3 = madd(a3, a3, b); a4 = madd(a4, a4, b); a5 = madd(a5, a5, b)
+            a6 = madd(a6, a6, b); a7 = madd(a7, a7, b); a8 = madd(a8, a8, b)
+            a9 = madd(a9, a9, b); a10 = madd(a10, a10, b); a11 = madd(a11, a11, b)
         }
         let s = a0 + a1 + a2 + a3 + a4 + a5 + a6 + a7 + a8 + a9 + a10 + a11
         return s.sum()
     }
 
     /// GFLOP/s on `threads` threads at once (best of several runs; 2 FLOP per multiply-add).
-    public static func measure(threads: Int, seconds: Double = 0.3) -> Double {
+    /// Dedicated threads released together: a GCD pool may not have a second thread ready and
+    /// would run the probes one after the other.
+    public static func measure(threads: Int) -> Double {
         let iterations = 2_000_000
-        let flops = Double(iterations) * 12 * 8 * 2
+        let flops = Double(iterations) * 12 * 8 * 2 * Double(threads)
         var best = 0.0
         for _ in 0..<5 {
-            let start = DispatchTime.now().uptimeNanoseconds
-            DispatchQueue.concurrentPerform(iterations: threads) { t in
-                _ = probe(iterations: iterations, seed: Float(t) * 1e-7)
+            let ready = DispatchSemaphore(value: 0), go = DispatchSemaphore(value: 0), done = DispatchSemaphore(value: 0)
+            for t in 0..<threads {
+                Thread {
+                    ready.signal()
+                    go.wait()
+                    _ = probe(iterations: iterations, seed: Float(t) * 1e-7)
+                    done.signal()
+                }.start()
             }
+            for _ in 0..<threads { ready.wait() }
+            let start = DispatchTime.now().uptimeNanoseconds
+            for _ in 0..<threads { go.signal() }
+            for _ in 0..<threads { done.wait() }
             let elapsed = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
-            best = max(best, flops * Double(threads) / elapsed / 1e9)
+            best = max(best, flops / elapsed / 1e9)
         }
         return best
     }
