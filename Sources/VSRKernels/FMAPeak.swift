@@ -22,7 +22,8 @@ public enum FMAPeak {
     /// Dedicated threads released together: a GCD pool may not have a second thread ready and
     /// would run the probes one after the other.
     public static func measure(threads: Int) -> Double {
-        let iterations = 2_000_000
+        // ~60 ms bursts: long enough for the scheduler to spread the threads over the cores.
+        let iterations = 8_000_000
         let flops = Double(iterations) * 12 * 8 * 2 * Double(threads)
         var best = 0.0
         for _ in 0..<5 {
