@@ -84,5 +84,5 @@ public func pixelFormatName(_ f: AVPixelFormat) -> String {
 /// Silences FFmpeg's own stderr logging unless `verbose`: vsr reports every failure itself,
 /// in one line, and counts recoverable decode errors.
 public func configureFFmpegLogging(verbose: Bool) {
-    vsr_set_log_level(verbose ? AV_LOG_INFO : AV_LOG_FATAL)
+    vsr_set_log_level(verbose || getenv("VSR_FFMPEG_LOG") != nil ? AV_LOG_INFO : AV_LOG_FATAL)
 }

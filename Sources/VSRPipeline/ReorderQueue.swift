@@ -45,6 +45,22 @@ public final class ReorderQueue<Element: Sendable>: @unchecked Sendable {
         return item
     }
 
+    /// Like `pop()` but gives up after `timeout` seconds (`.timedOut`); `.end` at end of stream.
+    public func pop(timeout: Double) -> TimedPop<Element> {
+        let deadline = Date(timeIntervalSinceNow: timeout)
+        condition.lock()
+        defer { condition.unlock() }
+        while slots[next % window] == nil && openProducers > 0 && !closed {
+            if !condition.wait(until: deadline) { break }
+        }
+        guard !closed else { return .end }
+        guard let item = slots[next % window] else { return openProducers > 0 ? .timedOut : .end }
+        slots[next % window] = nil
+        next += 1
+        condition.broadcast()
+        return .item(item)
+    }
+
     public func finish() {
         condition.lock()
         openProducers = max(0, openProducers - 1)

@@ -42,6 +42,9 @@ final class LiveStream: @unchecked Sendable {
     private let frameRate: AVRational
     private var encoder: Encoder
     private var output: LiveOutput
+    /// One frame's duration (µs): the step when a timestamp must be moved forward. Anything
+    /// smaller could collide once the muxer rounds to its clock (90 kHz for MPEG-TS, 1 kHz for FLV).
+    private var frameMicros: Int64 { Int64((1_000_000 / max(1, av_q2d(frameRate))).rounded()) }
 
     init(id: Int, endpoint: StreamEndpoint, settings: StreamSettings, scale: Int, workers: Int, jobStart: UInt64,
          notify: @escaping @Sendable (String) -> Void) throws {
@@ -91,9 +94,10 @@ final class LiveStream: @unchecked Sendable {
     func readLoop(stop: StopFlag, submit: (LiveItem) -> Void, overload: (LiveItem) -> Void) {
         var sequence = 0
         var lastPTS: Int64 = -1
+        var lastAt: UInt64 = 0
         var backoff = 0.5
         while !stop.isRaised {
-            let lost = readSession(stop: stop, sequence: &sequence, lastPTS: &lastPTS, submit: submit)
+            let lost = readSession(stop: stop, sequence: &sequence, lastPTS: &lastPTS, lastAt: &lastAt, submit: submit)
             if stop.isRaised || !LiveInput.isNetwork(endpoint.input) { break }
             notify("\(label): input lost (\(lost)); reconnecting")
             while !stop.isRaised {
@@ -113,7 +117,7 @@ final class LiveStream: @unchecked Sendable {
     }
 
     /// One connection's worth of packets. Returns why it ended.
-    private func readSession(stop: StopFlag, sequence: inout Int, lastPTS: inout Int64,
+    private func readSession(stop: StopFlag, sequence: inout Int, lastPTS: inout Int64, lastAt: inout UInt64,
                              submit: (LiveItem) -> Void) -> String {
         guard let vi = input.bestVideoStream(), let decoder = try? Decoder(stream: input.stream(vi), threads: 1) else {
             return "no decodable video"
@@ -122,8 +126,8 @@ final class LiveStream: @unchecked Sendable {
         let vtb = input.stream(vi).pointee.time_base
         let packet = Packet(), frame = Frame()
         var converter: (Scaler, FramePool)? = nil
-        // Output clock: the first packet of this session maps to "now" (or 0 for the first
-        // session), so timestamps continue across reconnects.
+        // Output clock: the first session starts at 0; a reconnected one continues from the last
+        // frame plus the time that really passed, so the output timeline has the true gap.
         var offset: Int64? = nil
         var sessionStart: UInt64 = 0
         var firstMicros: Int64 = 0
@@ -138,8 +142,8 @@ final class LiveStream: @unchecked Sendable {
             let ts = packet.pts != noTimestamp ? packet.pts : packet.dts
             if offset == nil, ts != noTimestamp {
                 firstMicros = micros(ts, tb)
-                let now = Int64(monotonicNanos() &- jobStart) / 1000
-                offset = (lastPTS < 0 ? 0 : max(now, lastPTS + 1)) - firstMicros
+                let gap = Int64((monotonicNanos() &- lastAt) / 1000)
+                offset = (lastPTS < 0 ? 0 : lastPTS + max(gap, frameMicros)) - firstMicros
                 sessionStart = monotonicNanos()
             }
             if settings.realtime, ts != noTimestamp {
@@ -160,9 +164,10 @@ final class LiveStream: @unchecked Sendable {
             while (try? decoder.receive(into: frame)) == .frame {
                 let f = frame.moveOut()
                 let t = f.bestEffortTimestamp
-                var pts = (t == noTimestamp ? lastPTS + Int64(1_000_000 / max(1, av_q2d(frameRate))) : micros(t, vtb) + (offset ?? 0))
-                if pts <= lastPTS { pts = lastPTS + 1 }
+                var pts = (t == noTimestamp ? lastPTS + frameMicros : micros(t, vtb) + (offset ?? 0))
+                if pts <= lastPTS { pts = lastPTS + frameMicros }
                 lastPTS = pts
+                lastAt = monotonicNanos()
                 guard let ready = try? conform(f, converter: &converter) else { continue }
                 stats.received()
                 submit(LiveItem(sequence: sequence, frame: ready, received: monotonicNanos(), pts: pts))
@@ -209,20 +214,42 @@ final class LiveStream: @unchecked Sendable {
             }
         }
         let budget = UInt64(settings.maxLatencyMilliseconds * 1e6)
-        while let result = results.pop() {
-            guard case .frame(let f, let at, let pts) = result else { continue }
-            // The last line of defence of the budget: when even the encoder falls behind (too
-            // many cameras for the cores), a frame already over budget is not encoded at all.
-            if monotonicNanos() &- at > budget {
-                stats.droppedOne()
-                continue
-            }
-            f.pts = pts
+        var last: (frame: Frame, pts: Int64)? = nil
+        var lastEncoded: Int64 = -1
+        func encode(_ f: Frame, pts: Int64) throws {
+            f.pts = lastEncoded < 0 ? pts : max(pts, lastEncoded + frameMicros)  // increasing, whatever the input did
+            lastEncoded = f.pts
             f.pointer.pointee.pict_type = output.needsKeyframe ? AV_PICTURE_TYPE_I : AV_PICTURE_TYPE_NONE
             output.keyframeRequested()
-            received[Int(UInt64(bitPattern: pts) % 256)] = (pts, at)
             while try encoder.send(f) == .full { try drain() }
             try drain()
+        }
+        loop: while true {
+            switch results.pop(timeout: 1) {
+            case .end:
+                break loop
+            case .timedOut:
+                // The input is down (reconnecting): repeat the last picture once a second so
+                // viewers keep a live, frozen stream rather than a dead one.
+                if let (frame, pts) = last {
+                    last = (frame, pts + 1_000_000)
+                    try encode(frame, pts: pts + 1_000_000)
+                    stats.repeatedOne()
+                }
+            case .item(.dropped):
+                continue
+            case .item(.frame(let f, let at, let pts)):
+                // The last line of defence of the budget: when even the encoder falls behind (too
+                // many cameras for the cores), a frame already over budget is not encoded at all.
+                if monotonicNanos() &- at > budget {
+                    stats.droppedOne()
+                    continue
+                }
+                let encodedPTS = lastEncoded < 0 ? pts : max(pts, lastEncoded + frameMicros)
+                received[Int(UInt64(bitPattern: encodedPTS) % 256)] = (encodedPTS, at)
+                try encode(f, pts: pts)
+                last = (f, f.pts)
+            }
         }
         _ = try encoder.send(nil)
         try drain()

@@ -4,6 +4,8 @@ import Foundation
 final class StreamStats: @unchecked Sendable {
     private let lock = NSLock()
     private(set) var framesIn = 0, framesOut = 0, upscaled = 0, fallback = 0, dropped = 0, reconnects = 0
+    /// Frames re-sent to keep the output alive while the input is down (counted in framesOut).
+    private(set) var repeated = 0
     private var interval = LatencyHistogram(), total = LatencyHistogram()
     private var intervalIn = 0, intervalOut = 0
     private var intervalStart = Date()
@@ -13,6 +15,7 @@ final class StreamStats: @unchecked Sendable {
     func fellBack() { lock.withLock { fallback += 1 } }
     func droppedOne() { lock.withLock { dropped += 1 } }
     func reconnected() { lock.withLock { reconnects += 1 } }
+    func repeatedOne() { lock.withLock { repeated += 1; framesOut += 1; intervalOut += 1 } }
     func wrote(latencyMilliseconds ms: Double) {
         lock.withLock {
             framesOut += 1
@@ -25,7 +28,7 @@ final class StreamStats: @unchecked Sendable {
     struct Report: Sendable {
         let name: String
         let inputFPS: Double, outputFPS: Double
-        let framesIn: Int, framesOut: Int, upscaled: Int, fallback: Int, dropped: Int, reconnects: Int
+        let framesIn: Int, framesOut: Int, upscaled: Int, fallback: Int, dropped: Int, reconnects: Int, repeated: Int
         let p50: Double, p95: Double, p99: Double
 
         var line: String {
@@ -36,7 +39,8 @@ final class StreamStats: @unchecked Sendable {
         var json: [String: Any] {
             ["stream": name, "input_fps": round2(inputFPS), "output_fps": round2(outputFPS), "frames_in": framesIn,
              "frames_out": framesOut, "upscaled": upscaled, "fallback": fallback, "dropped": dropped,
-             "latency_ms_p50": p50, "latency_ms_p95": p95, "latency_ms_p99": p99, "reconnects": reconnects]
+             "latency_ms_p50": p50, "latency_ms_p95": p95, "latency_ms_p99": p99, "reconnects": reconnects,
+             "repeated": repeated]
         }
     }
 
@@ -46,7 +50,7 @@ final class StreamStats: @unchecked Sendable {
             let seconds = max(Date().timeIntervalSince(intervalStart), 1e-3)
             let r = Report(name: name, inputFPS: Double(intervalIn) / seconds, outputFPS: Double(intervalOut) / seconds,
                            framesIn: framesIn, framesOut: framesOut, upscaled: upscaled, fallback: fallback, dropped: dropped,
-                           reconnects: reconnects, p50: interval.percentile(50), p95: interval.percentile(95), p99: interval.percentile(99))
+                           reconnects: reconnects, repeated: repeated, p50: interval.percentile(50), p95: interval.percentile(95), p99: interval.percentile(99))
             interval.reset()
             intervalIn = 0
             intervalOut = 0
@@ -60,7 +64,7 @@ final class StreamStats: @unchecked Sendable {
         lock.withLock {
             Report(name: name, inputFPS: Double(framesIn) / max(seconds, 1e-3), outputFPS: Double(framesOut) / max(seconds, 1e-3),
                    framesIn: framesIn, framesOut: framesOut, upscaled: upscaled, fallback: fallback, dropped: dropped,
-                   reconnects: reconnects, p50: total.percentile(50), p95: total.percentile(95), p99: total.percentile(99))
+                   reconnects: reconnects, repeated: repeated, p50: total.percentile(50), p95: total.percentile(95), p99: total.percentile(99))
         }
     }
 }
