@@ -9,6 +9,12 @@ let avx2: [SwiftSetting] = portable ? [] : [
     .unsafeFlags(["-Xcc", "-march=x86-64-v3"], .when(configuration: .release)),
     .define("VSR_AVX2", .when(configuration: .release)),
 ]
+// The 16-lane kernels: AVX-512 code, znver4 tuning so LLVM keeps whole zmm registers. They run
+// only after a CPU check (AVX512Kernels.install).
+let avx512: [SwiftSetting] = portable ? [] : [
+    .unsafeFlags(["-Xcc", "-march=x86-64-v4", "-Xcc", "-mtune=znver4"], .when(configuration: .release)),
+    .define("VSR_AVX512", .when(configuration: .release)),
+]
 
 let package = Package(
     name: "vsr",
@@ -29,17 +35,18 @@ let package = Package(
         .target(name: "VSRMedia", dependencies: ["CFFmpeg"]),
         .target(name: "VSRPipeline", dependencies: [.product(name: "DequeModule", package: "swift-collections")]),
         .target(name: "VSRKernels", swiftSettings: avx2),
+        .target(name: "VSRKernelsAVX512", dependencies: ["VSRKernels"], swiftSettings: avx512),
         .target(name: "VSRModels", dependencies: ["VSRKernels"]),
         .target(name: "VSRCore", dependencies: ["VSRMedia", "VSRPipeline", "VSRKernels", "VSRModels"]),
         .target(name: "VSRQuality", dependencies: ["VSRMedia", "VSRKernels"]),
         .executableTarget(name: "vsr", dependencies: [
-            "VSRCore", "VSRMedia", "VSRKernels", "VSRModels", "VSRQuality",
+            "VSRCore", "VSRMedia", "VSRKernels", "VSRKernelsAVX512", "VSRModels", "VSRQuality",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .testTarget(name: "VSRCoreTests", dependencies: ["VSRCore", "VSRMedia", "VSRKernels", "VSRPipeline"]),
         .testTarget(name: "VSRPipelineTests", dependencies: ["VSRPipeline"]),
         .testTarget(name: "VSRQualityTests", dependencies: ["VSRQuality", "VSRKernels", "VSRModels"]),
-        .testTarget(name: "VSRKernelsTests", dependencies: ["VSRKernels"]),
+        .testTarget(name: "VSRKernelsTests", dependencies: ["VSRKernels", "VSRKernelsAVX512"]),
         .testTarget(name: "VSRModelsTests", dependencies: ["VSRModels", "VSRKernels"], exclude: ["Fixtures"]),
     ],
     swiftLanguageModes: [.v6]

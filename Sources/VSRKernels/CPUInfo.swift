@@ -30,6 +30,7 @@ public enum CPUInfo {
     /// The instruction set the kernels were compiled for.
     public static var kernelISA: String {
         #if arch(x86_64) && canImport(Glibc)
+        if KernelRegistry.hasWideKernels { return "avx512f (zmm) + avx2+fma, chosen per layer" }
         return compiledForAVX2 ? "avx2+fma (x86-64-v3)" : "x86-64 baseline (no AVX2: portable build)"
         #else
         return "portable SIMD"

@@ -9,8 +9,8 @@ public final class CompiledNetwork: Sendable {
         case measured
         /// A fixed rule: no start-up cost (tests, debug builds).
         case standard
-        /// Exactly these (outputs, vectors) per layer.
-        case explicit([(outputs: Int, vectors: Int)])
+        /// Exactly these blockings, one per layer.
+        case explicit([LayerBlocking])
     }
 
     public init(_ network: Network, blocking: Blocking = .measured) throws(NetworkError) {
@@ -24,8 +24,8 @@ public final class CompiledNetwork: Sendable {
         taps = BicubicTaps(scale: network.scale)
     }
 
-    /// The (outputs, vectors) blocking each layer runs with.
-    public var blockings: [(outputs: Int, vectors: Int)] { layers.map { ($0.outputsPerBlock, $0.vectorsPerTile) } }
+    /// The blocking each layer runs with.
+    public var blockings: [LayerBlocking] { layers.map(\.blocking) }
 }
 
 public struct NetworkError: Error, CustomStringConvertible {

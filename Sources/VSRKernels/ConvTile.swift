@@ -1,29 +1,36 @@
+import Synchronization
+
 /// What a micro-kernel computes: O output channels x 8X pixels of one output row, from k input
 /// rows. Plain pointers and integers, passed by value: no retain/release in the hot loop.
-struct ConvTile {
+package struct ConvTile {
     /// k pointers to the input rows y-p ... y+p, each at channel 0, column -p.
-    var rows: UnsafePointer<UnsafePointer<Float>>
+    package var rows: UnsafePointer<UnsafePointer<Float>>
     /// Column of the first output pixel (a multiple of 8).
-    var x: Int
+    package var x: Int
     /// Floats from one channel's row to the next channel's row.
-    var channelStride: Int
-    var inChannels: Int
+    package var channelStride: Int
+    package var inChannels: Int
     /// Packed [c][ky][kx][o] for this block's O output channels.
-    var weights: UnsafePointer<Float>
-    var bias: UnsafePointer<Float>
-    var slopes: UnsafePointer<Float>
-    var activation: ActivationCode
+    package var weights: UnsafePointer<Float>
+    package var bias: UnsafePointer<Float>
+    package var slopes: UnsafePointer<Float>
+    package var activation: ActivationCode
     /// The block's first output channel row, at column 0.
-    var out: UnsafeMutablePointer<Float>
-    var outChannelStride: Int
+    package var out: UnsafeMutablePointer<Float>
+    package var outChannelStride: Int
 }
 
-enum ActivationCode: UInt8 { case none, relu, prelu, tanh }
+package enum ActivationCode: UInt8 { case none, relu, prelu, tanh }
 
-typealias MicroKernel = @Sendable (ConvTile) -> Void
+package typealias MicroKernel = @Sendable (ConvTile) -> Void
 
-struct MicroKernelKey: Hashable {
-    let kernel: Int, outputs: Int, vectors: Int
+package struct MicroKernelKey: Hashable, Sendable {
+    package let kernel: Int, outputs: Int, vectors: Int
+    package init(kernel: Int, outputs: Int, vectors: Int) {
+        self.kernel = kernel
+        self.outputs = outputs
+        self.vectors = vectors
+    }
 }
 
 @inline(__always)
@@ -55,4 +62,21 @@ func store(_ v: SIMD8<Float>, channel o: Int, _ t: ConvTile, _ p: UnsafeMutableP
     case .tanh: for i in 0..<8 { v[i] = Foundation_tanh(v[i]) }
     }
     UnsafeMutableRawPointer(p).storeBytes(of: v, as: SIMD8<Float>.self)
+}
+
+/// Micro-kernels that a wider instruction set adds at run time (VSRKernelsAVX512 registers its
+/// 16-lane kernels when the CPU has AVX-512). The tuner then chooses per layer between 8 and 16
+/// lanes by measurement.
+package enum KernelRegistry {
+    private static let wide = Mutex<(kernels: [MicroKernelKey: MicroKernel], maxAccumulators: Int, peak: (@Sendable (Int) -> Double)?)>(([:], 0, nil))
+
+    package static func installWide(_ kernels: [MicroKernelKey: MicroKernel], maxAccumulators: Int,
+                                    peak: @escaping @Sendable (Int) -> Double) {
+        wide.withLock { $0 = (kernels, maxAccumulators, peak) }
+    }
+
+    static var wideKernels: [MicroKernelKey: MicroKernel] { wide.withLock { $0.kernels } }
+    static var wideMaxAccumulators: Int { wide.withLock { $0.maxAccumulators } }
+    static var widePeak: (@Sendable (Int) -> Double)? { wide.withLock { $0.peak } }
+    public static var hasWideKernels: Bool { !wideKernels.isEmpty }
 }

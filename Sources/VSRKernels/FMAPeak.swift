@@ -22,6 +22,12 @@ public enum FMAPeak {
     /// Dedicated threads released together: a GCD pool may not have a second thread ready and
     /// would run the probes one after the other.
     public static func measure(threads: Int) -> Double {
+        let simd8 = measure8(threads: threads)
+        // With 16-lane kernels installed, the machine's peak is theirs.
+        return max(simd8, KernelRegistry.widePeak?(threads) ?? 0)
+    }
+
+    static func measure8(threads: Int) -> Double {
         // ~60 ms bursts: long enough for the scheduler to spread the threads over the cores.
         let iterations = 8_000_000
         let flops = Double(iterations) * 12 * 8 * 2 * Double(threads)

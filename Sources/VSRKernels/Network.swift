@@ -73,8 +73,8 @@ public enum Activation: Sendable, Equatable {
 
 #if canImport(Glibc)
 import Glibc
-@inline(__always) func Foundation_tanh(_ x: Float) -> Float { tanhf(x) }
+@inline(__always) package func Foundation_tanh(_ x: Float) -> Float { tanhf(x) }
 #elseif canImport(Darwin)
 import Darwin
-@inline(__always) func Foundation_tanh(_ x: Float) -> Float { tanhf(x) }
+@inline(__always) package func Foundation_tanh(_ x: Float) -> Float { tanhf(x) }
 #endif

@@ -1,8 +1,22 @@
+/// How one layer's output is tiled: O output channels x X vectors of 8 or 16 lanes.
+public struct LayerBlocking: Sendable, Equatable, CustomStringConvertible {
+    public var outputs: Int
+    public var vectors: Int
+    public var lanes: Int
+    public init(outputs: Int, vectors: Int, lanes: Int = 8) {
+        self.outputs = outputs
+        self.vectors = vectors
+        self.lanes = lanes
+    }
+    public var description: String { "\(outputs)x\(vectors)@\(lanes)" }
+}
+
 /// A convolution prepared for the micro-kernels: weights re-packed once at load into
-/// [block][c][ky][kx][o] so each tap's O weights are adjacent, and a blocking chosen per shape.
+/// [block][c][ky][kx][o] so each tap's O weights are adjacent (the same layout serves 8- and
+/// 16-lane kernels), and a blocking chosen per shape.
 final class PackedLayer: @unchecked Sendable {
     let kernel: Int, inChannels: Int, outChannels: Int
-    let outputsPerBlock: Int, vectorsPerTile: Int
+    let blocking: LayerBlocking
     let activation: ActivationCode
     let blocks: [Block]
     private let storage: UnsafeMutablePointer<Float>
@@ -13,17 +27,18 @@ final class PackedLayer: @unchecked Sendable {
         let weights: UnsafePointer<Float>
         let bias: UnsafePointer<Float>
         let slopes: UnsafePointer<Float>
-        /// kernels[v] computes v vectors (1...vectorsPerTile).
+        /// kernels[v - 1] computes v vectors of `blocking.lanes` lanes (v = 1...blocking.vectors).
         let kernels: [MicroKernel]
+        /// One 8-lane vector: the odd tail of a 16-lane row.
+        let tail8: MicroKernel
     }
 
-    init(_ l: ConvLayer, blocking: (outputs: Int, vectors: Int)? = nil) {
+    init(_ l: ConvLayer, blocking: LayerBlocking? = nil) {
         kernel = l.kernel
         inChannels = l.inChannels
         outChannels = l.outChannels
         let choice = blocking ?? PackedLayer.defaultBlocking(outChannels: l.outChannels)
-        outputsPerBlock = choice.outputs
-        vectorsPerTile = choice.vectors
+        self.blocking = choice
         switch l.activation {
         case .none: activation = .none
         case .relu: activation = .relu
@@ -36,6 +51,7 @@ final class PackedLayer: @unchecked Sendable {
         var p = storage
         var blocks: [Block] = []
         let slopes = l.activation.slopes ?? [Float](repeating: 0, count: l.outChannels)
+        let table = choice.lanes == 16 ? KernelRegistry.wideKernels : microKernels
         for o0 in stride(from: 0, to: l.outChannels, by: choice.outputs) {
             let n = min(choice.outputs, l.outChannels - o0)
             let w = p
@@ -53,10 +69,9 @@ final class PackedLayer: @unchecked Sendable {
             let s = p
             for o in 0..<n { s[o] = slopes[o0 + o] }
             p += n
-            let kernels = (1...choice.vectors).map { v in
-                microKernels[MicroKernelKey(kernel: l.kernel, outputs: n, vectors: v)]!
-            }
-            blocks.append(Block(firstChannel: o0, count: n, weights: w, bias: b, slopes: s, kernels: kernels))
+            let kernels = (1...choice.vectors).map { v in table[MicroKernelKey(kernel: l.kernel, outputs: n, vectors: v)]! }
+            blocks.append(Block(firstChannel: o0, count: n, weights: w, bias: b, slopes: s, kernels: kernels,
+                                tail8: microKernels[MicroKernelKey(kernel: l.kernel, outputs: n, vectors: 1)]!))
         }
         self.blocks = blocks
     }
@@ -75,29 +90,40 @@ final class PackedLayer: @unchecked Sendable {
         var tile = ConvTile(rows: rows, x: 0, channelStride: stride, inChannels: inChannels,
                             weights: blocks[0].weights, bias: blocks[0].bias, slopes: blocks[0].slopes,
                             activation: activation, out: out, outChannelStride: stride)
+        let step = blocking.lanes / 8  // 8-lane vectors per kernel vector
         var v = 0
         while v < vectors {
-            let n = min(vectorsPerTile, vectors - v)
+            let n = min(blocking.vectors, (vectors - v) / step)
             tile.x = v &* 8
             for block in blocks {
                 tile.weights = block.weights
                 tile.bias = block.bias
                 tile.slopes = block.slopes
                 tile.out = out + block.firstChannel &* stride
-                block.kernels[n &- 1](tile)
+                // A 16-lane row ending in an odd 8-lane vector finishes with one 8-lane tile.
+                if n == 0 { block.tail8(tile) } else { block.kernels[n &- 1](tile) }
             }
-            v &+= n
+            v &+= n == 0 ? 1 : n &* step
         }
     }
 
-    /// Every blocking the generated kernels offer for this many output channels.
-    static func candidates(outChannels: Int) -> [(outputs: Int, vectors: Int)] {
-        (1...min(8, outChannels)).flatMap { o in (1...4).filter { o * $0 <= maxAccumulators }.map { (o, $0) } }
+    /// Every blocking the available micro-kernels offer for this many output channels.
+    static func candidates(outChannels: Int) -> [LayerBlocking] {
+        var list = (1...min(8, outChannels)).flatMap { o in
+            (1...4).filter { o * $0 <= maxAccumulators }.map { LayerBlocking(outputs: o, vectors: $0) }
+        }
+        let wideLimit = KernelRegistry.wideMaxAccumulators
+        if KernelRegistry.hasWideKernels {
+            list += (1...min(8, outChannels)).flatMap { o in
+                (1...4).filter { o * $0 <= wideLimit }.map { LayerBlocking(outputs: o, vectors: $0, lanes: 16) }
+            }
+        }
+        return list
     }
 
     /// A good blocking without measuring (tests, debug builds): 12 accumulators as 6x2 or 4x3.
-    static func defaultBlocking(outChannels: Int) -> (outputs: Int, vectors: Int) {
-        if outChannels >= 6 && outChannels % 6 == 0 || outChannels > 8 { return (6, 2) }
-        return (outChannels, min(4, maxAccumulators / outChannels))
+    static func defaultBlocking(outChannels: Int) -> LayerBlocking {
+        if outChannels >= 6 && outChannels % 6 == 0 || outChannels > 8 { return LayerBlocking(outputs: 6, vectors: 2) }
+        return LayerBlocking(outputs: outChannels, vectors: min(4, maxAccumulators / outChannels))
     }
 }

@@ -54,7 +54,7 @@ struct BenchKernels: ParsableCommand {
         if let filter { nets = nets.filter { $0.0.localizedCaseInsensitiveContains(filter) } }
         if !json {
             print("machine: \(CPUInfo.model), \(CPUInfo.cores) cores, kernels \(CPUInfo.kernelISA)")
-            print(String(format: "FMA peak (SIMD8): %.1f GFLOP/s on 1 thread, %.1f on %d", peak1, peakAll, CPUInfo.cores))
+            print(String(format: "FMA peak: %.1f GFLOP/s on 1 thread, %.1f on %d", peak1, peakAll, CPUInfo.cores))
             print("network            MAC/px    size      thr   ms/frame   GFLOP/s  % peak")
         }
         var results: [KernelBenchmark.Result] = []

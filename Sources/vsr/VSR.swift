@@ -1,11 +1,14 @@
 import ArgumentParser
 import Foundation
 import VSRKernels
+import VSRKernelsAVX512
 
 @main
 struct VSR: ParsableCommand {
     static func main() {
         checkCPU()
+        // Checked here, in AVX2 code: the AVX-512 module's own code may not run on other CPUs.
+        if CPUInfo.flags.contains("avx512f") { AVX512Kernels.install() }
         do {
             var command = try parseAsRoot()
             try command.run()

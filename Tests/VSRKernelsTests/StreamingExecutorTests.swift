@@ -1,5 +1,6 @@
 import Testing
 @testable import VSRKernels
+import VSRKernelsAVX512
 
 /// Fast executor vs the scalar reference on awkward shapes and random data.
 struct StreamingExecutorTests {
@@ -88,23 +89,25 @@ struct StreamingExecutorTests {
         } }
     }
 
-    /// Every generated micro-kernel, forced onto a layer, against the reference.
+    /// Every generated micro-kernel (8 and 16 lanes), forced onto a layer, against the reference.
+    /// Width 45 leaves both a partial 8-lane vector and an odd 8-lane tail after 16-lane tiles.
     @Test(arguments: [1, 3, 5])
     func everyBlockingMatchesReference(kernel: Int) throws {
+        AVX512Kernels.install(force: true)
         let input = randomPlane(width: 45, height: 4, bitDepth: 8, seed: 9)
-        for o in 1...8 {
-            for x in 1...4 where o * x <= maxAccumulators {
-                let net = randomNetwork(channels: [11], kernels: [kernel, 3], activations: [.prelu], scale: 2,
-                                        residual: .none, seed: UInt64(o * 10 + x))
-                let expected = ReferenceExecutor.run(net, input: input.floats, width: 45, height: 4)
-                let compiled = try CompiledNetwork(net, blocking: .explicit([(o, x), (o, x)]))
-                var got = [Float](repeating: .nan, count: expected.count)
-                got.withUnsafeMutableBufferPointer { buf in
-                    StreamingExecutor(compiled).run(input.plane, into: .floats(buf.baseAddress!, rowStride: 90), rows: 0, 4)
-                }
-                let worst = zip(got, expected).map { abs($0 - $1) / max(1, abs($1)) }.max()!
-                #expect(worst <= 1e-4, "blocking o\(o) x\(x): error \(worst)")
+        let blockings = PackedLayer.candidates(outChannels: 8)
+        #expect(blockings.contains { $0.lanes == 16 }, "the 16-lane kernels were not offered")
+        for b in blockings {
+            let net = randomNetwork(channels: [11], kernels: [kernel, 3], activations: [.prelu], scale: 2,
+                                    residual: .none, seed: UInt64(b.outputs * 10 + b.vectors))
+            let expected = ReferenceExecutor.run(net, input: input.floats, width: 45, height: 4)
+            let compiled = try CompiledNetwork(net, blocking: .explicit([b, b]))
+            var got = [Float](repeating: .nan, count: expected.count)
+            got.withUnsafeMutableBufferPointer { buf in
+                StreamingExecutor(compiled).run(input.plane, into: .floats(buf.baseAddress!, rowStride: 90), rows: 0, 4)
             }
+            let worst = zip(got, expected).map { abs($0 - $1) / max(1, abs($1)) }.max()!
+            #expect(worst <= 1e-4 && !got.contains { $0.isNaN }, "blocking \(b): error \(worst)")
         }
     }
 
