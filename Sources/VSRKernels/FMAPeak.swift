@@ -28,8 +28,8 @@ public enum FMAPeak {
     }
 
     static func measure8(threads: Int) -> Double {
-        // ~60 ms bursts: long enough for the scheduler to spread the threads over the cores.
-        let iterations = 8_000_000
+        // ~25 ms bursts: long enough for the scheduler to spread the threads over the cores.
+        let iterations = 16_000_000
         let flops = Double(iterations) * 12 * 8 * 2 * Double(threads)
         var best = 0.0
         for _ in 0..<5 {

@@ -25,7 +25,7 @@ public enum AVX512Kernels {
 
     /// GFLOP/s of 16-lane FMAs on `threads` threads at once.
     static func measurePeak(threads: Int) -> Double {
-        let iterations = 4_000_000
+        let iterations = 16_000_000  // ~25 ms bursts: time for the scheduler to spread the threads
         var best = 0.0
         for _ in 0..<5 {
             let ready = DispatchSemaphore(value: 0), go = DispatchSemaphore(value: 0), done = DispatchSemaphore(value: 0)
