@@ -56,8 +56,10 @@ public enum PipelineBenchmark {
                    peak_rss_mb: reports.map { $0["peak_rss_mb"] as! Double }.max() ?? 0)
     }
 
+    /// Runs a program (a path, or a name looked up on PATH); returns its stdout. A non-zero exit
+    /// throws with the command and its stderr.
     @discardableResult
-    static func runTool(_ tool: String, _ args: [String]) throws -> String {
+    public static func runTool(_ tool: String, _ args: [String]) throws -> String {
         let p = Process()
         p.executableURL = URL(fileURLWithPath: tool.contains("/") ? tool : "/usr/bin/env")
         p.arguments = tool.contains("/") ? args : [tool] + args

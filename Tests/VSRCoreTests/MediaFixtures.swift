@@ -16,29 +16,9 @@ final class Scratch {
     var files: [String] { ((try? FileManager.default.contentsOfDirectory(atPath: url.path)) ?? []).sorted() }
 }
 
-/// Runs a command-line tool; returns stdout, fails the test on a non-zero exit.
+/// Runs a command-line tool; returns stdout, throws on a non-zero exit.
 @discardableResult
-func run(_ tool: String, _ args: [String]) throws -> String {
-    let p = Process()
-    p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-    p.arguments = [tool] + args
-    let out = Pipe(), err = Pipe()
-    p.standardOutput = out
-    p.standardError = err
-    try p.run()
-    let data = out.fileHandleForReading.readDataToEndOfFile()
-    let errData = err.fileHandleForReading.readDataToEndOfFile()
-    p.waitUntilExit()
-    guard p.terminationStatus == 0 else {
-        throw CommandFailed(command: "\(tool) \(args.joined(separator: " "))", stderr: String(decoding: errData, as: UTF8.self))
-    }
-    return String(decoding: data, as: UTF8.self)
-}
-
-struct CommandFailed: Error, CustomStringConvertible {
-    let command: String, stderr: String
-    var description: String { "\(command) failed: \(stderr)" }
-}
+func run(_ tool: String, _ args: [String]) throws -> String { try PipelineBenchmark.runTool(tool, args) }
 
 /// Makes a test clip with the ffmpeg CLI from lavfi sources.
 func makeClip(_ path: String, video: String = "testsrc2=size=96x64:rate=25", seconds: Double = 1,
