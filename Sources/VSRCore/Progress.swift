@@ -64,11 +64,14 @@ public final class ProgressReporter: @unchecked Sendable {
         t.start()
     }
 
+    /// Stops the reporter thread and clears the live line. Safe to call more than once.
     public func stop() {
         condition.lock()
+        let first = !stopped
         stopped = true
         condition.broadcast()
         condition.unlock()
+        guard first else { return }
         done.wait()
         if style == .auto { FileHandle.standardError.write("\r\u{1B}[K".data(using: .utf8)!) }
     }

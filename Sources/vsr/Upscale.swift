@@ -73,6 +73,7 @@ struct Upscale: ParsableCommand {
             let job = UpscaleJob(options: o, upscaler: upscaler, notify: note)
             let interrupts = InterruptHandler { Terminal.note("stopping: finishing the frames in flight (Ctrl-C again quits at once)") }
             var reporter: ProgressReporter?
+            defer { reporter?.stop() }  // also when the job fails
             let summary = try job.run(stop: interrupts.stop) { sourceFPS in
                 reporter = ProgressReporter(counter: job.progress, style: quiet ? .none : progress, sourceFPS: sourceFPS)
                 reporter?.start()
