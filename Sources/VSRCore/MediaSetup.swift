@@ -19,7 +19,7 @@ struct MediaSetup {
     let expectedFrames: Int
     let isImage: Bool
 
-    static func open(_ o: UpscaleOptions, scale: Int, temporaryPath: String, workers: Int,
+    static func open(_ o: UpscaleOptions, scale: Int, temporaryPath: String,
                      notify: (String) -> Void) throws -> MediaSetup {
         let input = try openInput(o.input)
         guard let vi = input.bestVideoStream() else { throw VSRError.noVideoStream(o.input) }

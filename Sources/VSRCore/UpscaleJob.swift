@@ -55,8 +55,7 @@ public final class UpscaleJob: @unchecked Sendable {
         let workers = max(1, options.workers ?? ProcessInfo.processInfo.activeProcessorCount)
         var summary = UpscaleSummary()
         do {
-            let setup = try MediaSetup.open(options, scale: upscaler.scale, temporaryPath: temp, workers: workers,
-                                            notify: notify)
+            let setup = try MediaSetup.open(options, scale: upscaler.scale, temporaryPath: temp, notify: notify)
             progress.expectedFrames.store(setup.expectedFrames, ordering: .relaxed)
             summary.sourceFPS = av_q2d(setup.frameRate)
             onStart(summary.sourceFPS)

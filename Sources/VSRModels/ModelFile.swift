@@ -3,7 +3,7 @@ import VSRKernels
 
 /// A model file: safetensors with the architecture in `__metadata__.vsr` (docs/MODEL_FORMAT.md).
 ///
-/// The file is untrusted input. The header length is capped, every tensor's dtype, shape and
+/// The file is untrusted input (SafetensorsFile caps the header), every tensor's dtype, shape and
 /// byte range is checked against the architecture before a single value is read, no read goes
 /// past the end, and non-finite numbers are rejected.
 public struct ModelFile: Sendable {
@@ -11,7 +11,6 @@ public struct ModelFile: Sendable {
     public let metadata: ModelMetadata
     public let network: Network
 
-    public static let maxHeaderBytes = 1 << 20
     public static let maxFileBytes = 256 << 20
     public static let maxLayers = 64
 

@@ -91,7 +91,7 @@ final class LiveStream: @unchecked Sendable {
 
     /// Reads until stopped (or a file ends), reconnecting a lost network input with capped
     /// exponential backoff. Frames go to `submit`, which never blocks.
-    func readLoop(stop: StopFlag, submit: (LiveItem) -> Void, overload: (LiveItem) -> Void) {
+    func readLoop(stop: StopFlag, submit: (LiveItem) -> Void) {
         var sequence = 0
         var lastPTS: Int64 = -1
         var lastAt: UInt64 = 0
@@ -113,7 +113,6 @@ final class LiveStream: @unchecked Sendable {
                 backoff = min(backoff * 2, 8)
             }
         }
-        _ = sequence
     }
 
     /// One connection's worth of packets. Returns why it ended.

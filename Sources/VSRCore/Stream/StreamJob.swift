@@ -55,10 +55,10 @@ public final class StreamJob: @unchecked Sendable {
                 let overload = { (item: LiveItem) in
                     Self.fallBack(item, in: s, policy: settings.overload, using: fallback.value)
                 }
-                s.readLoop(stop: stop, submit: { item in
+                s.readLoop(stop: stop) { item in
                     s.inFlight.add(1, ordering: .relaxed)
                     if let old = scheduler.submit(item, stream: s.id) { overload(old) }
-                }, overload: overload)
+                }
                 // The input ended: what is still queued goes to the overload policy, then once
                 // the workers have handed back their frames of this stream, its output can end.
                 for item in scheduler.drain(stream: s.id) { overload(item) }
