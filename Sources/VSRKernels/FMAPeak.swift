@@ -28,9 +28,15 @@ public enum FMAPeak {
     }
 
     static func measure8(threads: Int) -> Double {
-        // ~25 ms bursts: long enough for the scheduler to spread the threads over the cores.
-        let iterations = 16_000_000
-        let flops = Double(iterations) * 12 * 8 * 2 * Double(threads)
+        let iterations = 16_000_000  // ~25 ms bursts: time for the scheduler to spread the threads
+        return gflops(threads: threads, flopsPerThread: Double(iterations) * 12 * 8 * 2) { t in
+            _ = probe(iterations: iterations, seed: Float(t) * 1e-7)
+        }
+    }
+
+    /// Runs `body(thread)` on `threads` dedicated threads released together, best of 5 runs,
+    /// and returns GFLOP/s for `flopsPerThread` per thread. Shared by every width's probe.
+    package static func gflops(threads: Int, flopsPerThread: Double, _ body: @escaping @Sendable (Int) -> Void) -> Double {
         var best = 0.0
         for _ in 0..<5 {
             let ready = DispatchSemaphore(value: 0), go = DispatchSemaphore(value: 0), done = DispatchSemaphore(value: 0)
@@ -38,7 +44,7 @@ public enum FMAPeak {
                 Thread {
                     ready.signal()
                     go.wait()
-                    _ = probe(iterations: iterations, seed: Float(t) * 1e-7)
+                    body(t)
                     done.signal()
                 }.start()
             }
@@ -47,7 +53,7 @@ public enum FMAPeak {
             for _ in 0..<threads { go.signal() }
             for _ in 0..<threads { done.wait() }
             let elapsed = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
-            best = max(best, flops / elapsed / 1e9)
+            best = max(best, flopsPerThread * Double(threads) / elapsed / 1e9)
         }
         return best
     }

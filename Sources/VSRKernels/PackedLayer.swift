@@ -23,7 +23,6 @@ final class PackedLayer: @unchecked Sendable {
 
     struct Block {
         let firstChannel: Int
-        let count: Int
         let weights: UnsafePointer<Float>
         let bias: UnsafePointer<Float>
         let slopes: UnsafePointer<Float>
@@ -70,7 +69,7 @@ final class PackedLayer: @unchecked Sendable {
             for o in 0..<n { s[o] = slopes[o0 + o] }
             p += n
             let kernels = (1...choice.vectors).map { v in table[MicroKernelKey(kernel: l.kernel, outputs: n, vectors: v)]! }
-            blocks.append(Block(firstChannel: o0, count: n, weights: w, bias: b, slopes: s, kernels: kernels,
+            blocks.append(Block(firstChannel: o0, weights: w, bias: b, slopes: s, kernels: kernels,
                                 tail8: microKernels[MicroKernelKey(kernel: l.kernel, outputs: n, vectors: 1)]!))
         }
         self.blocks = blocks
@@ -109,16 +108,13 @@ final class PackedLayer: @unchecked Sendable {
 
     /// Every blocking the available micro-kernels offer for this many output channels.
     static func candidates(outChannels: Int) -> [LayerBlocking] {
-        var list = (1...min(8, outChannels)).flatMap { o in
-            (1...4).filter { o * $0 <= maxAccumulators }.map { LayerBlocking(outputs: o, vectors: $0) }
-        }
-        let wideLimit = KernelRegistry.wideMaxAccumulators
-        if KernelRegistry.hasWideKernels {
-            list += (1...min(8, outChannels)).flatMap { o in
-                (1...4).filter { o * $0 <= wideLimit }.map { LayerBlocking(outputs: o, vectors: $0, lanes: 16) }
+        var widths = [(lanes: 8, accumulators: maxAccumulators)]
+        if KernelRegistry.hasWideKernels { widths.append((16, KernelRegistry.wideMaxAccumulators)) }
+        return widths.flatMap { w in
+            (1...min(8, outChannels)).flatMap { o in
+                (1...4).filter { o * $0 <= w.accumulators }.map { LayerBlocking(outputs: o, vectors: $0, lanes: w.lanes) }
             }
         }
-        return list
     }
 
     /// A good blocking without measuring (tests, debug builds): 12 accumulators as 6x2 or 4x3.

@@ -1,4 +1,3 @@
-import Dispatch
 import VSRKernels
 
 /// 16-lane (zmm) micro-kernels for CPUs with AVX-512. This target is compiled for x86-64-v4 in
@@ -26,21 +25,9 @@ public enum AVX512Kernels {
     /// GFLOP/s of 16-lane FMAs on `threads` threads at once.
     static func measurePeak(threads: Int) -> Double {
         let iterations = 16_000_000  // ~25 ms bursts: time for the scheduler to spread the threads
-        var best = 0.0
-        for _ in 0..<5 {
-            let ready = DispatchSemaphore(value: 0), go = DispatchSemaphore(value: 0), done = DispatchSemaphore(value: 0)
-            for t in 0..<threads {
-                let thread = Thread { ready.signal(); go.wait(); _ = probe(iterations, Float(t)); done.signal() }
-                thread.start()
-            }
-            for _ in 0..<threads { ready.wait() }
-            let start = DispatchTime.now().uptimeNanoseconds
-            for _ in 0..<threads { go.signal() }
-            for _ in 0..<threads { done.wait() }
-            let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
-            best = max(best, Double(iterations) * 12 * 16 * 2 * Double(threads) / seconds / 1e9)
+        return FMAPeak.gflops(threads: threads, flopsPerThread: Double(iterations) * 12 * 16 * 2) { t in
+            _ = probe(iterations, Float(t))
         }
-        return best
     }
 
     @inline(never)
@@ -57,7 +44,6 @@ public enum AVX512Kernels {
     }
 }
 
-import Foundation
 
 @inline(__always)
 func load16(_ p: UnsafePointer<Float>) -> SIMD16<Float> {
