@@ -10,6 +10,7 @@ to commit, so a run continues in the next session on another machine. When a run
 step budget it is exported to weights/NAME-xS.safetensors with its measured Set5/Set14 PSNR.
 """
 import argparse
+import fcntl
 import json
 import math
 import os
@@ -67,12 +68,39 @@ def evaluate(net, dataset, scale, full=False):
     return (float(np.mean(ps)), float(np.mean(ss))) if full else float(np.mean(ps))
 
 
+def claim(tag):
+    """An exclusive lock on one run, held while this process lives: two `--queue` processes
+    (one per core) then share the queue without training the same model twice."""
+    f = open(os.path.join(CKPT_DIR, f'{tag}.lock'), 'w')
+    try:
+        fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        f.close()
+        return None
+    return f
+
+
+def trim_log(log_path, step):
+    """Drop log lines past the checkpoint we resume from (written after its last save)."""
+    if not os.path.exists(log_path):
+        return
+    with open(log_path) as f:
+        lines = [ln for ln in f if json.loads(ln).get('step', 0) <= step]
+    with open(log_path, 'w') as f:
+        f.writelines(lines)
+
+
 def train(name, scale, steps, seed=1):
     tag = f'{name}-x{scale}'
     os.makedirs(CKPT_DIR, exist_ok=True)
+    lock = claim(tag)
+    if lock is None:
+        print(f'{tag}: another process is training it; skipping', flush=True)
+        return None
     ckpt_path = os.path.join(CKPT_DIR, f'{tag}.pt')
     log_path = os.path.join(CKPT_DIR, f'{tag}.log')
-    net = models.build(name, scale)
+    # channels-last runs oneDNN's faster convolutions on the CPU (about 1.25x per step here).
+    net = models.build(name, scale).to(memory_format=torch.channels_last)
     opt = torch.optim.Adam(net.parameters(), lr=LR_MAX)
     step, elapsed, best = 0, 0.0, 0.0
     if os.path.exists(ckpt_path):
@@ -81,6 +109,7 @@ def train(name, scale, steps, seed=1):
         opt.load_state_dict(ck['opt'])
         step, elapsed, best = ck['step'], ck['elapsed'], ck.get('best', 0.0)
         print(f'{tag}: resuming at step {step}/{steps}', flush=True)
+        trim_log(log_path, step)
     if step >= steps:
         return net
     lrs, hrs = training_planes([os.path.join(DATASETS, 'T91'), os.path.join(DATASETS, 'BSDS200')],
@@ -100,7 +129,8 @@ def train(name, scale, steps, seed=1):
         for g in opt.param_groups:
             g['lr'] = lr
         x, y = sampler.batch(BATCH)
-        loss = F.l1_loss(net(torch.from_numpy(x)), torch.from_numpy(y))
+        x = torch.from_numpy(x).contiguous(memory_format=torch.channels_last)
+        loss = F.l1_loss(net(x), torch.from_numpy(y))
         opt.zero_grad(set_to_none=True)
         loss.backward()
         opt.step()
