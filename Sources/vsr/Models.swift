@@ -3,23 +3,74 @@ import Foundation
 import VSRModels
 
 struct Models: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "List the bundled models.")
+    static let configuration = CommandConfiguration(
+        abstract: "List the bundled models with their size and measured quality.",
+        discussion: "PSNR/SSIM are Y-channel figures measured by `vsr eval` on Set5 and Set14 at export time.")
+
+    @Flag(help: "Print one JSON object instead of a table.")
+    var json = false
 
     func run() throws {
         let files = ModelCatalog.bundledModels()
-        if files.isEmpty {
+        var models: [ModelFile] = []
+        var unreadable: [String] = []
+        for path in files {
+            do { models.append(try ModelFile(path: path)) } catch { unreadable.append("\(error)") }
+        }
+        // Smallest family first, then by scale: the order people choose in.
+        func rank(_ m: ModelFile) -> (Int, Int) {
+            let family = m.metadata.name.split(separator: "-").first.map(String.init) ?? ""
+            return (ModelCatalog.bundledNames.firstIndex(of: family) ?? ModelCatalog.bundledNames.count, m.network.scale)
+        }
+        models.sort { rank($0) < rank($1) || (rank($0) == rank($1) && $0.metadata.name < $1.metadata.name) }
+        if json {
+            try printJSON(models)
+        } else {
+            printTable(models)
+        }
+        for problem in unreadable { FileHandle.standardError.write(Data("vsr: skipped \(problem)\n".utf8)) }
+    }
+
+    private func printTable(_ models: [ModelFile]) {
+        if models.isEmpty {
             print("no bundled models found (looked in \(ModelCatalog.weightsFolders().joined(separator: ", ")))")
             return
         }
-        print("model          scale   params   MAC/px   Set5 PSNR/SSIM     Set14 PSNR/SSIM")
-        for path in files {
-            guard let m = try? ModelFile(path: path) else { print("  \(path): unreadable"); continue }
-            func q(_ set: String) -> String {
-                guard let v = m.metadata.quality[set] else { return "      -        " }
-                return String(format: "%6.2f / %.4f", v.psnr, v.ssim)
-            }
-            print(String(format: "%-14@ x%d   %7d  %7d   %@   %@", m.metadata.name as NSString, m.network.scale,
-                         m.network.parameterCount, m.network.macsPerPixel, q("Set5") as NSString, q("Set14") as NSString))
+        func quality(_ m: ModelFile, _ set: String) -> String {
+            guard let v = m.metadata.quality[set] else { return "-" }
+            return String(format: "%.2f / %.4f", v.psnr, v.ssim)
         }
+        let header = ["model", "scale", "params", "MAC/px", "Set5 PSNR / SSIM", "Set14 PSNR / SSIM"]
+        let rows = models.map { m in
+            [m.metadata.name, "x\(m.network.scale)", "\(m.network.parameterCount)", "\(m.network.macsPerPixel)",
+             quality(m, "Set5"), quality(m, "Set14")]
+        }
+        let widths = header.indices.map { c in ([header] + rows).map { $0[c].count }.max()! }
+        for row in [header] + rows {
+            // Names left-aligned, numbers right-aligned.
+            let cells = row.indices.map { c in
+                c == 0 ? padded(row[c], widths[c]) : String(repeating: " ", count: widths[c] - row[c].count) + row[c]
+            }
+            print(cells.joined(separator: "  "))
+        }
+        let missing = ModelCatalog.bundledNames.flatMap { n in [2, 3, 4].map { (n, $0) } }
+            .filter { n, s in !models.contains { $0.metadata.name == "\(n)-x\(s)" } }
+        if !missing.isEmpty {
+            print("not installed: " + missing.map { "\($0.0)-x\($0.1)" }.joined(separator: ", ")
+                  + " (--model bicubic or a .safetensors path work for any scale)")
+        }
+    }
+
+    private func printJSON(_ models: [ModelFile]) throws {
+        let list: [[String: Any]] = models.map { m in
+            var entry: [String: Any] = [
+                "name": m.metadata.name, "scale": m.network.scale, "description": m.metadata.description,
+                "parameters": m.network.parameterCount, "macs_per_pixel": m.network.macsPerPixel, "path": m.path,
+            ]
+            for (set, v) in m.metadata.quality { entry[set] = ["psnr": v.psnr, "ssim": v.ssim] }
+            return entry
+        }
+        let data = try JSONSerialization.data(withJSONObject: ["models": list], options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])
+        print(String(decoding: data, as: UTF8.self))
     }
 }
