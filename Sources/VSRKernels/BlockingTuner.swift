@@ -7,7 +7,7 @@ import Foundation
 enum BlockingTuner {
     static let width = 480
 
-    static func tune(_ l: ConvLayer) -> PackedLayer {
+    static func tune(_ l: ConvLayer) -> (layer: PackedLayer, gflops: Double) {
         let stride = StreamingExecutor.margin + width + StreamingExecutor.margin
         let rowFloats = l.inChannels * stride
         let input = UnsafeMutablePointer<Float>.allocate(capacity: l.kernel * rowFloats + 16)
@@ -31,6 +31,6 @@ enum BlockingTuner {
             }
             if fastest < bestTime { bestTime = fastest; best = packed }
         }
-        return best!
+        return (best!, 2 * Double(macsPerRow * repeats) / Double(bestTime))
     }
 }

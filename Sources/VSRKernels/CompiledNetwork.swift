@@ -3,6 +3,8 @@ public final class CompiledNetwork: Sendable {
     public let network: Network
     let layers: [PackedLayer]
     let taps: BicubicTaps
+    /// Single-thread GFLOP/s of each layer's chosen blocking, as the tuner measured it.
+    public let measuredGflops: [Double]?
 
     public enum Blocking: Sendable {
         /// Time every candidate per layer at load (what the product uses).
@@ -17,9 +19,16 @@ public final class CompiledNetwork: Sendable {
         try network.validate()
         self.network = network
         switch blocking {
-        case .measured: layers = network.layers.map(BlockingTuner.tune)
-        case .standard: layers = network.layers.map { PackedLayer($0) }
-        case .explicit(let b): layers = zip(network.layers, b).map { PackedLayer($0, blocking: $1) }
+        case .measured:
+            let tuned = network.layers.map(BlockingTuner.tune)
+            layers = tuned.map(\.layer)
+            measuredGflops = tuned.map(\.gflops)
+        case .standard:
+            layers = network.layers.map { PackedLayer($0) }
+            measuredGflops = nil
+        case .explicit(let b):
+            layers = zip(network.layers, b).map { PackedLayer($0, blocking: $1) }
+            measuredGflops = nil
         }
         taps = BicubicTaps(scale: network.scale)
     }

@@ -50,10 +50,50 @@ public struct LumaPlane: @unchecked Sendable {
         let hi = Float(maxValue)
         if bitDepth == 8 {
             let r = row8(y) + x0
-            for x in 0..<count { r[x] = UInt8(min(max(values[x] * scale + 0.5, 0), hi)) }
+            for x in 0..<count { r[x] = UInt8(truncatingIfNeeded: Self.quantise(values[x], scale, hi)) }
         } else {
             let r = row16(y) + x0
-            for x in 0..<count { r[x] = UInt16(min(max(values[x] * scale + 0.5, 0), hi)) }
+            for x in 0..<count { r[x] = UInt16(truncatingIfNeeded: Self.quantise(values[x], scale, hi)) }
+        }
+    }
+
+    /// Quantises `factor` planar rows into row `y`, interleaved: output column x*factor + i comes
+    /// from `planes[i * planeStride + x]` (x < count). The pixel shuffle of a sub-pixel layer.
+    public func storeRow(_ y: Int, interleaving planes: UnsafePointer<Float>, planeStride: Int, factor: Int, count: Int) {
+        let scale = unitValue, hi = Float(maxValue)
+        if bitDepth == 8 {
+            Self.interleave(planes, planeStride, factor, count, into: row8(y)) { UInt8(truncatingIfNeeded: Self.quantise($0, scale, hi)) }
+        } else {
+            Self.interleave(planes, planeStride, factor, count, into: row16(y)) { UInt16(truncatingIfNeeded: Self.quantise($0, scale, hi)) }
+        }
+    }
+
+    /// floor(v * scale + 0.5) clamped to 0...hi, without Swift's trapping float-to-integer
+    /// conversion (whose range checks keep the loops scalar): the integral float y < 2^16 plus
+    /// 2^23 has y in its low mantissa bits.
+    @inline(__always)
+    static func quantise(_ v: Float, _ scale: Float, _ hi: Float) -> UInt32 {
+        let y = min(max(v * scale + 0.5, 0), hi).rounded(.down)
+        return (y + 8_388_608).bitPattern & 0xFFFF
+    }
+
+    /// out[x*r + i] = convert(planes[i*stride + x]). A literal factor in each case lets the
+    /// compiler vectorise the interleaved stores; other factors take the plain loop.
+    @inline(__always)
+    static func interleave<T>(_ planes: UnsafePointer<Float>, _ stride: Int, _ r: Int, _ count: Int,
+                              into out: UnsafeMutablePointer<T>, _ convert: (Float) -> T) {
+        @inline(__always) func run(_ r: Int) {
+            for x in 0..<count {
+                for i in 0..<r { out[x &* r &+ i] = convert(planes[i &* stride &+ x]) }
+            }
+        }
+        switch r {
+        case 1: run(1)
+        case 2: run(2)
+        case 3: run(3)
+        case 4: run(4)
+        default: run(r)
         }
     }
 }
+

@@ -18,7 +18,14 @@ final class PackedLayer: @unchecked Sendable {
     let kernel: Int, inChannels: Int, outChannels: Int
     let blocking: LayerBlocking
     let activation: ActivationCode
-    let blocks: [Block]
+    /// Per block of `blocking.outputs` output channels: where its weights are and which kernels
+    /// run it. Flat unsafe tables, so the per-tile loop touches no reference-counted object
+    /// (iterating an array of structs holding arrays cost ~9 % of a small network in retain/release).
+    let blocks: UnsafeMutableBufferPointer<Block>
+    /// kernels[b * blocking.vectors + v - 1] computes v vectors of `blocking.lanes` lanes for block b.
+    private let kernels: UnsafeMutableBufferPointer<MicroKernel>
+    /// tails[b]: one 8-lane vector, the odd tail of a 16-lane row.
+    private let tails: UnsafeMutableBufferPointer<MicroKernel>
     private let storage: UnsafeMutablePointer<Float>
 
     struct Block {
@@ -26,10 +33,6 @@ final class PackedLayer: @unchecked Sendable {
         let weights: UnsafePointer<Float>
         let bias: UnsafePointer<Float>
         let slopes: UnsafePointer<Float>
-        /// kernels[v - 1] computes v vectors of `blocking.lanes` lanes (v = 1...blocking.vectors).
-        let kernels: [MicroKernel]
-        /// One 8-lane vector: the odd tail of a 16-lane row.
-        let tail8: MicroKernel
     }
 
     init(_ l: ConvLayer, blocking: LayerBlocking? = nil) {
@@ -48,7 +51,7 @@ final class PackedLayer: @unchecked Sendable {
         let perChannel = l.inChannels * k2 + 2  // weights + bias + slope
         storage = .allocate(capacity: l.outChannels * perChannel)
         var p = storage
-        var blocks: [Block] = []
+        var blocks: [Block] = [], kernels: [MicroKernel] = [], tails: [MicroKernel] = []
         let slopes = l.activation.slopes ?? [Float](repeating: 0, count: l.outChannels)
         let table = choice.lanes == 16 ? KernelRegistry.wideKernels : microKernels
         for o0 in stride(from: 0, to: l.outChannels, by: choice.outputs) {
@@ -68,14 +71,24 @@ final class PackedLayer: @unchecked Sendable {
             let s = p
             for o in 0..<n { s[o] = slopes[o0 + o] }
             p += n
-            let kernels = (1...choice.vectors).map { v in table[MicroKernelKey(kernel: l.kernel, outputs: n, vectors: v)]! }
-            blocks.append(Block(firstChannel: o0, weights: w, bias: b, slopes: s, kernels: kernels,
-                                tail8: microKernels[MicroKernelKey(kernel: l.kernel, outputs: n, vectors: 1)]!))
+            kernels += (1...choice.vectors).map { v in table[MicroKernelKey(kernel: l.kernel, outputs: n, vectors: v)]! }
+            tails.append(microKernels[MicroKernelKey(kernel: l.kernel, outputs: n, vectors: 1)]!)
+            blocks.append(Block(firstChannel: o0, weights: w, bias: b, slopes: s))
         }
-        self.blocks = blocks
+        self.blocks = .allocate(capacity: blocks.count)
+        _ = self.blocks.initialize(from: blocks)
+        self.kernels = .allocate(capacity: kernels.count)
+        _ = self.kernels.initialize(from: kernels)
+        self.tails = .allocate(capacity: tails.count)
+        _ = self.tails.initialize(from: tails)
     }
 
-    deinit { storage.deallocate() }
+    deinit {
+        storage.deallocate()
+        blocks.deallocate()
+        kernels.deinitialize().deallocate()
+        tails.deinitialize().deallocate()
+    }
 
     /// Kernel sizes the generated micro-kernels cover.
     static let supportedKernels: Set<Int> = [1, 3, 5]
@@ -94,13 +107,14 @@ final class PackedLayer: @unchecked Sendable {
         while v < vectors {
             let n = min(blocking.vectors, (vectors - v) / step)
             tile.x = v &* 8
-            for block in blocks {
+            for b in 0..<blocks.count {
+                let block = blocks[b]
                 tile.weights = block.weights
                 tile.bias = block.bias
                 tile.slopes = block.slopes
                 tile.out = out + block.firstChannel &* stride
                 // A 16-lane row ending in an odd 8-lane vector finishes with one 8-lane tile.
-                if n == 0 { block.tail8(tile) } else { block.kernels[n &- 1](tile) }
+                if n == 0 { tails[b](tile) } else { kernels[b &* blocking.vectors &+ n &- 1](tile) }
             }
             v &+= n == 0 ? 1 : n &* step
         }

@@ -14,7 +14,6 @@ final class StreamingExecutor {
     private var rings: [Ring] = []
     private var zeroRow: UnsafeMutablePointer<Float>
     private var finalRow: UnsafeMutablePointer<Float>
-    private var shuffled: UnsafeMutablePointer<Float>
     private var rowPointers: UnsafeMutablePointer<UnsafePointer<Float>>
     private var residual: BicubicRows
     private var source: LumaPlane!
@@ -33,7 +32,6 @@ final class StreamingExecutor {
         self.net = net
         zeroRow = .allocate(capacity: 1)
         finalRow = .allocate(capacity: 1)
-        shuffled = .allocate(capacity: 1)
         rowPointers = .allocate(capacity: 8)
         residual = BicubicRows(taps: net.taps)
     }
@@ -48,7 +46,6 @@ final class StreamingExecutor {
         rings = []
         zeroRow.deallocate()
         finalRow.deallocate()
-        shuffled.deallocate()
     }
 
     private func prepare(width w: Int) {
@@ -69,7 +66,6 @@ final class StreamingExecutor {
         let r = net.network.scale
         finalRow = .allocate(capacity: r * r * stride)
         finalRow.initialize(repeating: 0, count: r * r * stride)
-        shuffled = .allocate(capacity: w * r + 8)
     }
 
     /// Where finished rows go: a quantised plane, or floats (tests compare those with the
@@ -139,23 +135,25 @@ final class StreamingExecutor {
     }
 
     /// Pixel shuffle of the last layer's row y, plus the bicubic residual, quantised into `dst`.
+    /// The residual is added phase by phase to the r*r channel rows in place (contiguous,
+    /// vectorised); the interleaving happens once, in the store.
     private func emit(row y: Int, into dst: Sink) {
         let r = net.network.scale, w = width
         let bicubic = net.network.residual == .bicubic
         for dy in 0..<r {
             let oy = y * r + dy
-            if bicubic { residual.row(oy, into: shuffled) }
-            for dx in 0..<r {
-                let channel = finalRow + (Self.margin + (dy * r + dx) * stride)
-                if bicubic {
-                    for x in 0..<w { shuffled[x * r + dx] += channel[x] }
-                } else {
-                    for x in 0..<w { shuffled[x * r + dx] = channel[x] }
+            let channels = finalRow + (Self.margin + dy * r * stride)  // channel (dy, dx) at dx * stride
+            if bicubic {
+                let v = residual.vertical(oy)
+                for dx in 0..<r {
+                    BicubicRows.horizontal(dx, of: v, width: w, taps: net.taps, into: channels + dx * stride, adding: true)
                 }
             }
             switch dst {
-            case .plane(let plane): plane.storeRow(oy, from: shuffled, count: w * r)
-            case .floats(let base, let rowStride): (base + oy * rowStride).update(from: shuffled, count: w * r)
+            case .plane(let plane):
+                plane.storeRow(oy, interleaving: channels, planeStride: stride, factor: r, count: w)
+            case .floats(let base, let rowStride):
+                LumaPlane.interleave(channels, stride, r, w, into: base + oy * rowStride) { $0 }
             }
         }
     }

@@ -30,6 +30,9 @@ struct BenchKernels: ParsableCommand {
     @Option(help: "Only networks whose name contains this text.")
     var filter: String?
 
+    @Flag(help: "Also print each layer's shape, chosen blocking and single-thread GFLOP/s (as tuned at load).")
+    var layers = false
+
     @Flag(help: "Print one JSON object instead of a table.")
     var json = false
 
@@ -59,6 +62,7 @@ struct BenchKernels: ParsableCommand {
         }
         var results: [KernelBenchmark.Result] = []
         for (name, net) in nets {
+            if layers && !json { try printLayers(name, net, peak: peak1) }
             for (w, h) in sizeList {
                 for t in threadList {
                     let peak = t == 1 ? peak1 : min(peakAll, peak1 * Double(t))
@@ -80,6 +84,16 @@ struct BenchKernels: ParsableCommand {
             }
             let data = try JSONSerialization.data(withJSONObject: ["machine": machine, "results": rows], options: [.prettyPrinted, .sortedKeys])
             print(String(decoding: data, as: UTF8.self))
+        }
+    }
+
+    private func printLayers(_ name: String, _ net: Network, peak: Double) throws {
+        let compiled = try CompiledNetwork(net)
+        print("  \(name) layers: kernel in->out, blocking (outputs x vectors @ lanes), 1-thread GFLOP/s, % peak")
+        for (i, l) in net.layers.enumerated() {
+            let g = compiled.measuredGflops?[i] ?? 0
+            print("    \(i): \(l.kernel)x\(l.kernel) \(l.inChannels)->\(l.outChannels)".padding(toLength: 22, withPad: " ", startingAt: 0)
+                  + padded(compiled.blockings[i].description, 9) + String(format: "%7.1f  %5.1f", g, 100 * g / peak))
         }
     }
 }
