@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Regenerates BENCHMARKS.md on this machine (`make bench`): vsr's kernels and pipelines, the same
-# networks on ONNX Runtime and OpenCV's dnn (throwaway venv), FFmpeg's scalers on the same clip,
+# networks on ONNX Runtime and OpenCV's dnn (throwaway venv) and oneDNN (PyTorch, from training/), FFmpeg's scalers on the same clip,
 # live streams, and Set5/Set14 quality. Every measurement lands as JSON in $OUT first.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -17,13 +17,14 @@ fi
 echo "== kernels"
 $VSR bench kernels --json > "$OUT/kernels.json"
 
-echo "== peers (ONNX Runtime, OpenCV dnn) on the same networks"
+echo "== peers (ONNX Runtime, OpenCV dnn, oneDNN through PyTorch) on the same networks"
 python3 -m venv "$OUT/venv"
 "$OUT/venv/bin/pip" install -q -r benchmarks/requirements-peers.txt
 for size in 640x360 960x540; do
   w=${size%x*}; h=${size#*x}
   python3 training/export_onnx.py "$OUT/onnx-$size" "$w" "$h" > /dev/null 2>&1
   "$OUT/venv/bin/python" benchmarks/peers.py "$OUT/onnx-$size" "$w" "$h" 1 2 > "$OUT/peers-$size.json" 2> /dev/null
+  python3 benchmarks/onednn.py "$w" "$h" 1 2 > "$OUT/onednn-$size.json" 2> /dev/null
 done
 
 echo "== FFmpeg's sr filter (native backend) on the ESPCN(64,32) network"

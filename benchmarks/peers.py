@@ -13,9 +13,13 @@ import os
 import sys
 import time
 
-import cv2
 import numpy as np
-import onnxruntime as ort
+
+try:
+    import cv2
+    import onnxruntime as ort
+except ImportError:  # onednn.py borrows median_ms, in an environment without these two
+    cv2 = ort = None
 
 
 def median_ms(fn, runs=20, warmup=3):

@@ -29,27 +29,31 @@ lines = [
     '',
     '## Kernels: one luma plane through the network, x2',
     '',
-    'vsr against the same network with the same weights on ONNX Runtime and OpenCV\'s dnn engine '
+    'vsr against the same network with the same weights on ONNX Runtime, OpenCV\'s dnn engine '
     '(OpenCV\'s `dnn_superres` is a wrapper over it; it loads our network exported to ONNX by '
-    '`training/export_onnx.py`). FSRCNN, FSRCNN-s and ESPCN are the published shapes with a sub-pixel last layer.',
+    '`training/export_onnx.py`) and oneDNN (PyTorch\'s CPU convolutions, the model frozen and converted to '
+    'oneDNN layouts by `torch.jit.optimize_for_inference`, `benchmarks/onednn.py`). '
+    'FSRCNN, FSRCNN-s and ESPCN are the published shapes with a sub-pixel last layer.',
     '',
-    '| network | MAC/px | input | threads | vsr ms | GFLOP/s | % of peak | ONNX Runtime ms | OpenCV ms | vs ORT | vs OpenCV |',
-    '|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|',
+    '| network | MAC/px | input | threads | vsr ms | GFLOP/s | % of peak | ONNX Runtime ms | OpenCV ms | oneDNN ms | vs ORT | vs OpenCV | vs oneDNN |',
+    '|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
 ]
 peers = {}
-for f in glob.glob(os.path.join(out, 'peers-*.json')):
+peer_files = glob.glob(os.path.join(out, 'peers-*.json')) + glob.glob(os.path.join(out, 'onednn-*.json'))
+for f in peer_files:
     for r in json.load(open(f)):
-        engine = 'ort' if r['engine'].startswith('onnxruntime') else 'cv'
+        engine = {'onnxruntime': 'ort', 'opencv': 'cv', 'oneDNN': 'dnnl'}[r['engine'].split()[0]]
         peers[(engine, r['model'], r['width'], r['height'], r['threads'])] = r['ms_median']
-engines = sorted({r['engine'] for f in glob.glob(os.path.join(out, 'peers-*.json')) for r in json.load(open(f))})
+engines = sorted({r['engine'] for f in peer_files for r in json.load(open(f))})
 for r in kernels['results']:
     key = (r['model'], r['width'], r['height'], r['threads'])
-    ort, cv = peers.get(('ort',) + key), peers.get(('cv',) + key)
+    times = [peers.get((e,) + key) for e in ('ort', 'cv', 'dnnl')]
     macs = r['gflops'] * 1e9 * r['ms_median'] / 1000 / 2 / (r['width'] * r['height'])
     fmt = lambda v: f'{v:.1f}' if v else '—'
     ratio = lambda v: f'**{v / r["ms_median"]:.2f}x**' if v else '—'
     lines.append(f'| {r["model"]} | {macs:,.0f} | {r["width"]}x{r["height"]} | {r["threads"]} | {r["ms_median"]:.1f} | '
-                 f'{r["gflops"]:.1f} | {r["percent_of_peak"]:.1f} | {fmt(ort)} | {fmt(cv)} | {ratio(ort)} | {ratio(cv)} |')
+                 f'{r["gflops"]:.1f} | {r["percent_of_peak"]:.1f} | ' + ' | '.join(map(fmt, times)) + ' | '
+                 + ' | '.join(map(ratio, times)) + ' |')
 lines += ['', f'Peers: {", ".join(engines)}. "vs" columns: the peer\'s time divided by vsr\'s (above 1: vsr is faster).', '']
 sr = load('ffmpeg-sr.json')
 if sr:
