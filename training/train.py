@@ -32,10 +32,15 @@ from vsr_train.metrics import psnr, ssim  # noqa: E402
 DATASETS = os.path.normpath(os.path.join(HERE, '..', '..', 'shared', 'datasets'))
 CKPT_DIR = os.path.join(HERE, 'checkpoints')
 WEIGHTS = os.path.normpath(os.path.join(HERE, '..', 'weights'))
-# (name, scale, steps): the order the queue trains in, most useful first.
-QUEUE = [('balanced', 2, 150_000), ('fast', 2, 100_000), ('balanced', 4, 150_000),
-         ('balanced', 3, 150_000), ('fast', 4, 100_000), ('fast', 3, 100_000),
-         ('quality', 2, 60_000), ('quality', 4, 60_000), ('quality', 3, 60_000)]
+# (name, scale, steps): the order the queue trains in; quality-x2, the longest run, early.
+QUEUE = [('balanced', 2, 150_000), ('fast', 2, 100_000), ('quality', 2, 60_000),
+         ('balanced', 4, 150_000), ('balanced', 3, 150_000), ('fast', 4, 100_000), ('fast', 3, 100_000),
+         ('quality', 4, 60_000), ('quality', 3, 60_000)]
+# Share of the steps run with bfloat16 autocast (the learned body only; the bicubic residual and
+# the loss stay fp32). About 1.8x faster per step for quality-x2 on this CPU; the last quarter,
+# at low learning rates, runs in fp32. A 2000-step trial on quality-x4 gave the same Set5 PSNR
+# (29.28 dB both ways).
+BF16_SHARE = {'quality': 0.75}
 PATCH = {2: 48, 3: 40, 4: 32}   # LR patch side
 BATCH = 16
 LR_MAX, LR_MIN = 1e-3, 1e-6
@@ -130,7 +135,13 @@ def train(name, scale, steps, seed=1):
             g['lr'] = lr
         x, y = sampler.batch(BATCH)
         x = torch.from_numpy(x).contiguous(memory_format=torch.channels_last)
-        loss = F.l1_loss(net(x), torch.from_numpy(y))
+        if step < BF16_SHARE.get(name, 0) * steps:
+            with torch.autocast('cpu', dtype=torch.bfloat16):
+                body = net.body(x)
+            out = F.pixel_shuffle(body.float() + net.residual(x), scale)
+        else:
+            out = net(x)
+        loss = F.l1_loss(out, torch.from_numpy(y))
         opt.zero_grad(set_to_none=True)
         loss.backward()
         opt.step()
@@ -175,7 +186,9 @@ def export(net, name, scale, hours, steps, final=True):
         results[ds] = {'psnr': round(p, 3), 'ssim': round(s, 4)}
     os.makedirs(WEIGHTS, exist_ok=True)
     note = (f'T91+BSDS200 (Y, MATLAB bicubic LR), {steps} steps of batch {BATCH}, '
-            f'L1, Adam, cosine {LR_MAX}->{LR_MIN}, re-parameterised blocks; {hours:.2f} h on CPU')
+            f'L1, Adam, cosine {LR_MAX}->{LR_MIN}, re-parameterised blocks'
+            + (f', bf16 autocast for the first {BF16_SHARE[name]:.0%}' if name in BF16_SHARE else '')
+            + f'; {hours:.2f} h on CPU')
     path = os.path.join(WEIGHTS, f'{name}-x{scale}.safetensors')
     model_file(path, f'{name}-x{scale}', DESCRIPTION[name], scale,
                [(w.numpy(), b.numpy(), None if s is None else s.numpy()) for w, b, s in layers],
@@ -190,7 +203,7 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     ap.add_argument('--model', choices=list(models.FAMILY))
     ap.add_argument('--scale', type=int, choices=(2, 3, 4))
-    ap.add_argument('--steps', type=int, default=150_000)
+    ap.add_argument('--steps', type=int, help="default: the model's step budget in the queue")
     ap.add_argument('--queue', action='store_true', help='train every bundled model in turn')
     ap.add_argument('--threads', type=int, default=1)
     ap.add_argument('--export', action='store_true',
@@ -206,7 +219,8 @@ def main():
         net.load_state_dict(ck['net'])
         export(net, args.model, args.scale, hours=ck['elapsed'] / 3600, steps=ck['step'], final=False)
     elif args.model and args.scale:
-        train(args.model, args.scale, args.steps)
+        steps = args.steps or next((n for m, sc, n in QUEUE if (m, sc) == (args.model, args.scale)), 150_000)
+        train(args.model, args.scale, steps)
     else:
         ap.error('give --model and --scale, or --queue')
 

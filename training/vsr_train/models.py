@@ -96,13 +96,17 @@ class SRNet(nn.Module):
         self.acts = nn.ModuleList(nn.PReLU(channels, init=0.1) for _ in range(blocks + 1))
         self.residual = BicubicResidual(scale)
 
-    def forward(self, x):
+    def body(self, x):
+        """The learned part: scale*scale channels to add to the bicubic residual."""
         y = x
         for i, conv in enumerate(self.convs):
             y = conv(y)
             if i < len(self.acts):
                 y = self.acts[i](y)
-        return F.pixel_shuffle(y + self.residual(x), self.scale)
+        return y
+
+    def forward(self, x):
+        return F.pixel_shuffle(self.body(x) + self.residual(x), self.scale)
 
     def folded_layers(self):
         """[(weight [out,in,3,3], bias [out], prelu slope [out] or None)] for export."""
