@@ -117,6 +117,33 @@ struct StreamTests {
         #expect(widest < 1.6, "the output went silent for \(widest) s while the input was down")
     }
 
+    /// The protocols cameras and media servers speak besides UDP/TCP: vsr calls an SRT listener
+    /// (an encoder in listener mode) and publishes FLV to an RTMP server (ffmpeg's own `-listen`).
+    @Test func srtInputAndRtmpOutput() throws {
+        let s = Scratch()
+        let srtPort = Self.freePort(), rtmpPort = Self.freePort() + 1
+        let received = s.path("received.flv")
+        let server = Process()
+        server.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        server.arguments = ["ffmpeg", "-v", "error", "-listen", "1", "-i", "rtmp://127.0.0.1:\(rtmpPort)/live/door",
+                            "-c", "copy", "-y", received]
+        server.standardError = FileHandle.nullDevice
+        try server.run()
+        let camera = try Self.source("srt://127.0.0.1:\(srtPort)?mode=listener&latency=50000", seconds: 6)
+        defer { camera.terminate(); server.terminate() }
+        Thread.sleep(forTimeInterval: 0.5)  // both listeners up
+        let r = try Self.run(StreamEndpoint(input: "srt://127.0.0.1:\(srtPort)", output: "rtmp://127.0.0.1:\(rtmpPort)/live/door"),
+                             Self.settings(duration: 3))
+        #expect((r["frames_out"] as! Int) > 25, "\(r)")
+        // The server finishes its file when the publisher disconnects.
+        let deadline = Date().addingTimeInterval(10)
+        while server.isRunning && Date() < deadline { Thread.sleep(forTimeInterval: 0.1) }
+        #expect(!server.isRunning, "the RTMP server did not see the stream end")
+        let v = try videoStream(received)
+        #expect(v["width"] as? Int == 320 && v["height"] as? Int == 192, "\(v)")
+        #expect(Int(v["nb_read_frames"] as? String ?? "") ?? 0 > 25, "\(v)")
+    }
+
     @Test func unreachableInputFailsClearlyAfterTheTimeout() throws {
         let s = Scratch()
         var settings = Self.settings(duration: 5)
