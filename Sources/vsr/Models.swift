@@ -49,7 +49,8 @@ struct Models: ParsableCommand {
         for row in [header] + rows {
             // Names left-aligned, numbers right-aligned.
             let cells = row.indices.map { c in
-                c == 0 ? padded(row[c], widths[c]) : String(repeating: " ", count: widths[c] - row[c].count) + row[c]
+                let fill = String(repeating: " ", count: widths[c] - row[c].count)
+                return c == 0 ? row[c] + fill : fill + row[c]
             }
             print(cells.joined(separator: "  "))
         }
