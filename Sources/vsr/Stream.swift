@@ -101,6 +101,7 @@ struct Stream: ParsableCommand {
             } else {
                 summary.lines.forEach { print("summary: " + $0) }
             }
+            if let advice = summary.advice { Terminal.note(advice) }
         }
     }
 

@@ -35,7 +35,9 @@ struct StreamTests {
         configureFFmpegLogging(verbose: false)
         let job = StreamJob(endpoints: [endpoint], settings: settings, upscaler: upscaler, json: true, notify: { _ in }, report: { _ in })
         let summary = try job.run()
-        return try JSONSerialization.jsonObject(with: Data(summary.json[0].utf8)) as! [String: Any]
+        var r = try JSONSerialization.jsonObject(with: Data(summary.json[0].utf8)) as! [String: Any]
+        r["advice"] = summary.advice
+        return r
     }
 
     static func packetTimes(_ path: String) throws -> [Double] {
@@ -58,6 +60,7 @@ struct StreamTests {
         let framesOut = r["frames_out"] as! Int
         #expect(framesOut > 25, "\(r)")
         #expect((r["latency_ms_p99"] as! Double) <= 400, "\(r)")
+        #expect(r["advice"] == nil, "bicubic keeps up with a small stream: \(r)")
         let v = try videoStream(output)
         #expect(v["width"] as? Int == 320 && v["height"] as? Int == 192)
         let t = try Self.packetTimes(output)
@@ -87,6 +90,7 @@ struct StreamTests {
             #expect(dropped > 0 && fallback == 0 && framesOut + dropped == framesIn, "\(r)")
         }
         #expect(upscaled > 0 && upscaled < framesIn / 2, "\(r)")
+        #expect((r["advice"] as? String)?.contains("not upscaled in time") == true, "the summary says what to change: \(r)")
         #expect((r["latency_ms_p99"] as! Double) <= 300 + 150, "\(r)")
     }
 

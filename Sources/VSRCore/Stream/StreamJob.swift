@@ -33,6 +33,9 @@ public final class StreamJob: @unchecked Sendable {
         /// One JSON object per stream: frames_in, frames_out, upscaled, fallback, dropped,
         /// latency_ms_p50/p95/p99, reconnects, input_fps, output_fps.
         public let json: [String]
+        /// What to change when the network fell behind on more than a tenth of some stream's
+        /// frames (nil when it kept up).
+        public let advice: String?
     }
 
     public func run(stop: StopFlag = StopFlag()) throws -> Summary {
@@ -126,7 +129,8 @@ public final class StreamJob: @unchecked Sendable {
         finished.raise()
         let seconds = Double(monotonicNanos() - start) / 1e9
         let reports = streams.map { $0.stats.summary(name: streams.count > 1 ? $0.label : "", seconds: seconds) }
-        return Summary(lines: reports.map(\.line), json: reports.map { Self.jsonLine($0.json) })
+        return Summary(lines: reports.map(\.line), json: reports.map { Self.jsonLine($0.json) },
+                       advice: Self.advice(reports, model: upscaler.name))
     }
 
     static func fallBack(_ item: LiveItem, in s: LiveStream, policy: OverloadPolicy, using bicubic: FrameUpscaler) {
@@ -145,6 +149,16 @@ public final class StreamJob: @unchecked Sendable {
     static func jsonLine(_ o: [String: Any]) -> String {
         let data = try! JSONSerialization.data(withJSONObject: o, options: [.sortedKeys])
         return String(decoding: data, as: UTF8.self)
+    }
+}
+
+extension StreamJob {
+    static func advice(_ reports: [StreamStats.Report], model: String) -> String? {
+        let behind = reports.map { Double($0.fallback + $0.dropped) / Double(max(1, $0.framesIn)) }.max() ?? 0
+        guard behind > 0.1 else { return nil }
+        let faster = model.hasPrefix("fast") || model == "bicubic" ? "" : "--model fast, "
+        return "\(Int((100 * behind).rounded())) % of frames were not upscaled in time (bicubic fallback or dropped): "
+            + "\(model) is too slow for these streams on this machine; try \(faster)a smaller --scale or fewer cameras per process"
     }
 }
 
