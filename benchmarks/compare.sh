@@ -51,6 +51,10 @@ done
 
 echo "== live streams"
 for n in 1 2; do benchmarks/stream_bench.sh "$n" "$CLIP" 15 balanced 2> /dev/null | tail -1 > "$OUT/stream-$n.json"; done
+CAM720=../shared/videos/faces.mp4   # 1280x720 25 fps: the fast model's real-time case
+if [ -f "$CAM720" ] && [ -f weights/fast-x2.safetensors ]; then
+  benchmarks/stream_bench.sh 1 "$CAM720" 15 fast 2> /dev/null | tail -1 > "$OUT/stream-720-fast.json"
+fi
 
 echo "== quality"
 if [ -d ../shared/datasets/Set5 ]; then

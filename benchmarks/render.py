@@ -93,16 +93,18 @@ if rows:
         lines.append(f'| {name} | {frames} | {sec:.1f} | {fps:.1f} | {fps / base:.2f}x |' if base else f'| {name} | {frames} | {sec:.1f} | {fps:.1f} | |')
     lines.append('')
 
-streams = [(n, load(f'stream-{n}.json')) for n in (1, 2)]
-if any(s for _, s in streams):
+streams = [(n, os.path.basename(clip), 'balanced', load(f'stream-{n}.json')) for n in (1, 2)]
+streams.append((1, 'faces.mp4 (1280x720)', 'fast', load('stream-720-fast.json')))
+if any(s for *_, s in streams):
     lines += ['## Live streams: `vsr stream`', '',
-              f'`benchmarks/stream_bench.sh N`: N copies of `{os.path.basename(clip)}` (re-encoded with a 1 s GOP, as cameras send) '
-              'played with `ffmpeg -re` over UDP on loopback, balanced model, 15 s.', '',
-              '| streams | stream | output fps | upscaled | fell back | dropped | latency p50 / p99 ms |', '|---:|---|---:|---:|---:|---:|---|']
-    for n, s in streams:
+              '`benchmarks/stream_bench.sh N CLIP 15 MODEL`: N copies of the clip (re-encoded with a 1 s GOP, as cameras send) '
+              'played with `ffmpeg -re` over UDP on loopback into one `vsr stream` process, 15 s.', '',
+              '| streams | clip | model | stream | output fps | upscaled | fell back | dropped | latency p50 / p99 ms |',
+              '|---:|---|---|---|---:|---:|---:|---:|---|']
+    for n, name, model, s in streams:
         for r in (s if isinstance(s, list) else [s] if s else []):
             total = max(1, r['frames_in'])
-            lines.append(f'| {n} | {r["stream"] or "cam1"} | {r["output_fps"]:.1f} | {100 * r["upscaled"] / total:.0f}% | '
+            lines.append(f'| {n} | {name} | {model} | {r["stream"] or "cam1"} | {r["output_fps"]:.1f} | {100 * r["upscaled"] / total:.0f}% | '
                          f'{100 * r["fallback"] / total:.0f}% | {r["dropped"]} | {r["latency_ms_p50"]:.0f} / {r["latency_ms_p99"]:.0f} |')
     lines.append('')
 
