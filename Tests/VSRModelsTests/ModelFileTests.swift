@@ -88,6 +88,11 @@ struct ModelFileTests {
     @Test func bundledModelsMatchPyTorch() throws {
         let files = try FileManager.default.contentsOfDirectory(atPath: fixtures.path).filter { $0.hasPrefix("parity-") }
         #expect(!files.isEmpty, "no parity fixtures in \(fixtures.path)")
+        let bundled = try FileManager.default.contentsOfDirectory(atPath: repository.appendingPathComponent("weights").path)
+            .filter { $0.hasSuffix(".safetensors") }
+        for model in bundled {
+            #expect(files.contains("parity-" + model), "weights/\(model) has no parity fixture (training/train.py --export writes one)")
+        }
         for f in files {
             let fixture = try SafetensorsFile(path: f, data: Data(contentsOf: fixtures.appendingPathComponent(f)))
             let modelPath = repository.appendingPathComponent("weights").appendingPathComponent(fixture.metadata["model"]!).path
