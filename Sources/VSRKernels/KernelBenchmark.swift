@@ -10,10 +10,10 @@ public enum KernelBenchmark {
         public let percent_of_peak: Double
     }
 
-    public static func run(_ net: Network, name: String, width: Int, height: Int, threads: Int,
-                           peakGflops: Double, runs: Int = 20, warmup: Int = 3) throws -> Result {
-        let compiled = try CompiledNetwork(net)
-        let r = net.scale
+    /// `compiled` is tuned once by the caller and timed at every size and thread count.
+    public static func run(_ compiled: CompiledNetwork, name: String, width: Int, height: Int, threads: Int,
+                           peakGflops: Double, runs: Int = 20, warmup: Int = 3) -> Result {
+        let net = compiled.network, r = net.scale
         let src = UnsafeMutableRawPointer.allocate(byteCount: width * height, alignment: 64)
         let dst = UnsafeMutableRawPointer.allocate(byteCount: width * height * r * r, alignment: 64)
         defer { src.deallocate(); dst.deallocate() }

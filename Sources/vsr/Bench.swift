@@ -62,11 +62,12 @@ struct BenchKernels: ParsableCommand {
         }
         var results: [KernelBenchmark.Result] = []
         for (name, net) in nets {
-            if layers && !json { try printLayers(name, net, peak: peak1) }
+            let compiled = try CompiledNetwork(net)
+            if layers && !json { printLayers(name, compiled, peak: peak1) }
             for (w, h) in sizeList {
                 for t in threadList {
                     let peak = t == 1 ? peak1 : min(peakAll, peak1 * Double(t))
-                    let r = try KernelBenchmark.run(net, name: name, width: w, height: h, threads: t, peakGflops: peak, runs: runs)
+                    let r = KernelBenchmark.run(compiled, name: name, width: w, height: h, threads: t, peakGflops: peak, runs: runs)
                     results.append(r)
                     if !json {
                         print(padded(name, 19) + String(format: "%6d  ", net.macsPerPixel) + padded("\(w)x\(h)", 10)
@@ -87,8 +88,8 @@ struct BenchKernels: ParsableCommand {
         }
     }
 
-    private func printLayers(_ name: String, _ net: Network, peak: Double) throws {
-        let compiled = try CompiledNetwork(net)
+    private func printLayers(_ name: String, _ compiled: CompiledNetwork, peak: Double) {
+        let net = compiled.network
         print("  \(name) layers: kernel in->out, blocking (outputs x vectors @ lanes), 1-thread GFLOP/s, % peak")
         for (i, l) in net.layers.enumerated() {
             let g = compiled.measuredGflops?[i] ?? 0
