@@ -45,7 +45,7 @@ let package = Package(
         ]),
         .testTarget(name: "VSRCoreTests", dependencies: ["VSRCore", "VSRMedia", "VSRKernels", "VSRPipeline"]),
         .testTarget(name: "VSRPipelineTests", dependencies: ["VSRPipeline"]),
-        .testTarget(name: "VSRQualityTests", dependencies: ["VSRQuality", "VSRKernels", "VSRModels"]),
+        .testTarget(name: "VSRQualityTests", dependencies: ["VSRQuality", "VSRKernels", "VSRModels"], exclude: ["Fixtures"]),
         .testTarget(name: "VSRKernelsTests", dependencies: ["VSRKernels", "VSRKernelsAVX512"]),
         .testTarget(name: "VSRModelsTests", dependencies: ["VSRModels", "VSRKernels"], exclude: ["Fixtures"]),
     ],

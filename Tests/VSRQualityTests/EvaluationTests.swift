@@ -30,6 +30,29 @@ struct MatlabResizeTests {
         #expect(abs(r.pixels[3] - (7 - 0.44921875)) < 1e-12, "mirror image at the right edge")
     }
 
+    /// The numpy `imresize` that makes the training LR images (training/vsr_train/imresize.py) and
+    /// this one must agree, or the models would be trained on other inputs than they are scored
+    /// on. The fixture holds numpy's results on random images (training/imresize_fixture.py).
+    @Test func agreesWithTheNumpyTwinUsedForTraining() throws {
+        struct Case: Decodable {
+            let width, height, channels, out_width, out_height: Int
+            let scale: Double
+            let input, output: [Double]
+        }
+        struct Fixture: Decodable { let cases: [Case] }
+        let url = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures/imresize-numpy.json")
+        let fixture = try JSONDecoder().decode(Fixture.self, from: Data(contentsOf: url))
+        #expect(fixture.cases.count == 18)
+        for c in fixture.cases {
+            let r = MatlabResize.resize(c.input, width: c.width, height: c.height, channels: c.channels, scale: c.scale)
+            let what = "\(c.width)x\(c.height)x\(c.channels) by \(c.scale)"
+            #expect(r.width == c.out_width && r.height == c.out_height, "\(what): size")
+            guard r.pixels.count == c.output.count else { continue }
+            let worst = zip(r.pixels, c.output).map { abs($0 - $1) }.max()!
+            #expect(worst < 1e-10, "\(what): largest difference \(worst)")
+        }
+    }
+
     @Test func constantsStayConstant() {
         for scale in [0.25, 1.0 / 3, 0.5, 2, 3, 4] {
             let r = MatlabResize.resize([Double](repeating: 0.3, count: 13 * 11 * 3), width: 13, height: 11, channels: 3, scale: scale)
