@@ -12,7 +12,7 @@ VSR := .build/release/vsr
 VSR_PORTABLE ?= $(shell grep -qw avx2 /proc/cpuinfo 2>/dev/null && echo 0 || echo 1)
 export VSR_PORTABLE
 
-.PHONY: all deps build demo test bench clean
+.PHONY: all deps build demo test bench bench-quality clean
 
 all: build
 
@@ -46,6 +46,11 @@ bench: build
 	  || { $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq bc python3-venv; break; }; done
 	@python3 -c "import torch, onnx" 2>/dev/null || python3 -m pip install -q -r training/requirements.txt
 	benchmarks/compare.sh
+
+# Only the Set5/Set14 quality section of BENCHMARKS.md (a few minutes; needs ../shared/datasets).
+# Unlike the timings it is exact on a busy machine, so it can follow every newly trained model.
+bench-quality: build
+	@out=$$(mktemp -d) && benchmarks/quality.sh "$$out" && python3 benchmarks/quality_table.py "$$out" BENCHMARKS.md
 
 clean:
 	rm -rf .build out

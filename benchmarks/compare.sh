@@ -57,12 +57,7 @@ if [ -f "$CAM720" ] && [ -f weights/fast-x2.safetensors ]; then
 fi
 
 echo "== quality"
-if [ -d ../shared/datasets/Set5 ]; then
-  for f in weights/*.safetensors; do
-    name=$(basename "$f" .safetensors); scale=${name##*-x}
-    for set in Set5 Set14; do $VSR eval "../shared/datasets/$set" --scale "$scale" --model "$f" --json > "$OUT/eval-$name-$set.json"; done
-  done
-fi
+benchmarks/quality.sh "$OUT"
 
 python3 benchmarks/render.py "$OUT" "$CLIP" > BENCHMARKS.md
 echo "wrote BENCHMARKS.md and BENCHMARKS-pipeline.svg"

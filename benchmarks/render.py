@@ -6,6 +6,9 @@ import os
 import sys
 import time
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from quality_table import quality_lines  # noqa: E402
+
 out, clip = sys.argv[1], sys.argv[2]
 
 
@@ -108,38 +111,5 @@ if any(s for *_, s in streams):
                          f'{100 * r["fallback"] / total:.0f}% | {r["dropped"]} | {r["latency_ms_p50"]:.0f} / {r["latency_ms_p99"]:.0f} |')
     lines.append('')
 
-evals = {}
-for f in glob.glob(os.path.join(out, 'eval-*.json')):
-    r = json.load(open(f))
-    evals[(r['model']['name'], r['dataset'])] = r
-
-
-def model_card(name):
-    """Parameters, MAC/px and training time from a bundled model file's metadata."""
-    import re
-    import struct
-    path = os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'weights', f'{name}.safetensors')
-    if not os.path.exists(path):
-        return '—', '—', '—'
-    raw = open(path, 'rb').read()
-    meta = json.loads(json.loads(raw[8:8 + struct.unpack('<Q', raw[:8])[0]])['__metadata__']['vsr'])
-    macs = sum(l['kernel'] ** 2 * l['in'] * l['out'] for l in meta['layers'])
-    params = macs + sum(l['out'] * (2 if l['activation'] == 'prelu' else 1) for l in meta['layers'])
-    hours = re.search(r'([\d.]+) h on CPU', meta.get('training', ''))
-    return f'{params:,}', f'{macs:,}', f'{hours.group(1)} h' if hours else '—'
-
-
-if evals:
-    lines += ['## Quality: Y-PSNR / SSIM by `vsr eval` (the published convention)', '',
-              '| model | scale | params | MAC/px | Set5 | Set14 | bicubic Set5 | bicubic Set14 | training (CPU) |',
-              '|---|---:|---:|---:|---|---|---|---|---:|']
-    family = {'fast': 0, 'balanced': 1, 'quality': 2}
-    for name in sorted({k[0] for k in evals}, key=lambda n: (family.get(n.split('-')[0], 3), n)):
-        s5, s14 = evals.get((name, 'Set5')), evals.get((name, 'Set14'))
-        q = lambda r, k: f'{r[k]["mean_psnr"]:.2f} / {r[k]["mean_ssim"]:.4f}' if r else '—'
-        params, macs, hours = model_card(name)
-        lines.append(f'| {name} | x{(s5 or s14)["scale"]} | {params} | {macs} | {q(s5, "model")} | {q(s14, "model")} | '
-                     f'{q(s5, "bicubic")} | {q(s14, "bicubic")} | {hours} |')
-    lines += ['', 'Published references (Set5 / Set14): FSRCNN x2 37.00 / 32.63, x3 33.16 / 29.43, x4 30.71 / 27.59; '
-              'VDSR x2 37.53 / 33.03. This copy of Set14 reads 0.08-0.09 dB above the published bicubic row.', '']
+lines += quality_lines(out)
 print('\n'.join(lines))

@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# Set5/Set14 quality of every bundled model, by `vsr eval`: one JSON file per model and set in
+# OUT (benchmarks/quality.sh OUT). Called by compare.sh (make bench) and by make bench-quality.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+VSR=.build/release/vsr
+OUT=$1
+DATASETS=../shared/datasets
+if [ ! -d "$DATASETS/Set5" ] || [ ! -d "$DATASETS/Set14" ]; then
+  echo "quality: $DATASETS/Set5 and Set14 not found; no quality figures measured" >&2
+  exit 0
+fi
+mkdir -p "$OUT"
+for f in weights/*.safetensors; do
+  name=$(basename "$f" .safetensors); scale=${name##*-x}
+  for set in Set5 Set14; do $VSR eval "$DATASETS/$set" --scale "$scale" --model "$f" --json > "$OUT/eval-$name-$set.json"; done
+done
