@@ -50,8 +50,7 @@ def quality_lines(out):
                      f'{q(s5, "bicubic")} | {q(s14, "bicubic")} | {hours} |')
     lines += ['', 'Published references (Set5 / Set14): FSRCNN x2 37.00 / 32.63, x3 33.16 / 29.43, x4 30.71 / 27.59; '
               'VDSR x2 37.53 / 33.03, x3 33.66 / 29.77, x4 31.35 / 28.01. This copy of Set14 reads 0.08-0.09 dB above '
-              'the published bicubic row. Training time: one worker on one core of this machine, while a second '
-              'worker trained another model on the other core.', '']
+              'the published bicubic row. Training time on this 2-core machine, measured as training/README.md says.', '']
     return lines
 
 
