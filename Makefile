@@ -39,7 +39,7 @@ test: deps
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build
 
-# Regenerates BENCHMARKS.md (about 15 minutes). The peers go into a throwaway venv; the
+# Regenerates BENCHMARKS.md (over 25 minutes on 2 cores; the pipeline table alone takes 15+). The peers go into a throwaway venv; the
 # exporters need the training requirements (CPU-only torch, onnx).
 bench: build
 	@for p in bc python3-venv; do dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "install ok installed" \
