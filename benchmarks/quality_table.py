@@ -41,8 +41,8 @@ def quality_lines(out):
              '| model | scale | params | MAC/px | Set5 | Set14 | bicubic Set5 | bicubic Set14 | training (CPU) |',
              '|---|---:|---:|---:|---|---|---|---|---:|']
     family = {'fast': 0, 'balanced': 1, 'quality': 2}
-    scale_of = lambda n: int(n.rsplit('-x', 1)[-1]) if '-x' in n else 0  # noqa: E731
-    for name in sorted({k[0] for k in evals}, key=lambda n: (family.get(n.split('-')[0], 3), scale_of(n), n)):
+    scales = {name: r['scale'] for (name, _), r in evals.items()}
+    for name in sorted(scales, key=lambda n: (family.get(n.split('-')[0], 3), scales[n], n)):
         s5, s14 = evals.get((name, 'Set5')), evals.get((name, 'Set14'))
         q = lambda r, k: f'{r[k]["mean_psnr"]:.2f} / {r[k]["mean_ssim"]:.4f}' if r else '—'  # noqa: E731
         params, macs, hours = model_card(name)
@@ -60,13 +60,12 @@ def main():
     if not lines:
         sys.exit(f'no eval-*.json in {out}')
     text = open(report).read()
-    head = text.split(HEADING)[0].rstrip('\n')
+    head, _, tail = text.partition(HEADING)
     # The quality section is the report's last; anything after it would be lost, so refuse.
-    tail = text.split(HEADING)[1] if HEADING in text else ''
     if re.search(r'^## ', tail, re.M):
         sys.exit(f'{report}: a section follows the quality section; regenerate it with make bench')
     with open(report, 'w') as f:
-        f.write(head + '\n\n' + '\n'.join(lines) + '\n')
+        f.write(head.rstrip('\n') + '\n\n' + '\n'.join(lines) + '\n')
     print(f'updated the quality section of {report}')
 
 
