@@ -43,7 +43,7 @@ let package = Package(
             "VSRCore", "VSRMedia", "VSRKernels", "VSRKernelsAVX512", "VSRModels", "VSRQuality",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
-        .testTarget(name: "VSRCoreTests", dependencies: ["VSRCore", "VSRMedia", "VSRKernels", "VSRPipeline"]),
+        .testTarget(name: "VSRCoreTests", dependencies: ["VSRCore", "VSRMedia", "VSRKernels", "VSRPipeline"], exclude: ["Regressions"]),
         .testTarget(name: "VSRPipelineTests", dependencies: ["VSRPipeline"]),
         .testTarget(name: "VSRQualityTests", dependencies: ["VSRQuality", "VSRKernels", "VSRModels"], exclude: ["Fixtures"]),
         .testTarget(name: "VSRKernelsTests", dependencies: ["VSRKernels", "VSRKernelsAVX512"]),

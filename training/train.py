@@ -23,8 +23,9 @@ import torch.nn.functional as F
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
-from vsr_train import models  # noqa: E402
-from vsr_train.data import PatchSampler, list_images, make_pair, training_planes  # noqa: E402
+from vsr_train import degrade, models  # noqa: E402
+from vsr_train.data import (MixedSampler, PatchSampler, degraded_planes, list_images,  # noqa: E402
+                            make_pair, training_planes)
 from vsr_train.export import model_file  # noqa: E402
 from vsr_train.imresize import rgb_to_y  # noqa: E402
 from vsr_train.metrics import psnr, ssim  # noqa: E402
@@ -42,6 +43,15 @@ QUEUE = [('balanced', 2, 150_000), ('fast', 2, 100_000), ('quality', 2, 60_000),
 # at low learning rates, runs in fp32. A 2000-step trial on quality-x4 gave the same Set5 PSNR
 # (29.28 dB both ways).
 BF16_SHARE = {'quality': 0.75}
+# The camera family: the same networks fine-tuned from the paper family's checkpoints on a mix of
+# clean MATLAB-bicubic pairs and compressed video frames (vsr_train.degrade). Shares are
+# clean : compressed; DEGRADED_VARIANTS random sequences per training image are cached.
+CAMERA_QUEUE = [('balanced', 2, 40_000), ('fast', 2, 40_000), ('balanced', 4, 40_000),
+                ('fast', 4, 40_000), ('quality', 2, 20_000), ('balanced', 3, 40_000),
+                ('fast', 3, 40_000), ('quality', 4, 20_000), ('quality', 3, 20_000)]
+CAMERA_SHARES = (1, 3)
+CAMERA_LR_MAX = 5e-4
+DEGRADED_VARIANTS = 4
 PATCH = {2: 48, 3: 40, 4: 32}   # LR patch side
 BATCH = 16
 LR_MAX, LR_MIN = 1e-3, 1e-6
@@ -49,6 +59,9 @@ CHECKPOINT_SECONDS = 300
 DESCRIPTION = {'fast': 'smallest and fastest: real-time 720p and multi-camera streams',
                'balanced': 'the default: FSRCNN-class quality at real-time rates',
                'quality': 'offline file upscaling, closest to VDSR'}
+CAMERA_DESCRIPTION = {'fast': 'camera family, fastest: compressed live streams and 720p',
+                      'balanced': 'camera family, the default for compressed (H.264/H.265) video',
+                      'quality': 'camera family, best on compressed video files'}
 
 
 def log(path, **fields):
@@ -96,8 +109,12 @@ def trim_log(log_path, step):
         f.writelines(lines)
 
 
-def train(name, scale, steps, seed=1):
-    tag = f'{name}-x{scale}'
+def run_tag(family, name, scale):
+    return f'{name}-x{scale}' if family == 'paper' else f'{family}-{name}-x{scale}'
+
+
+def train(name, scale, steps, seed=1, family='paper'):
+    tag = run_tag(family, name, scale)
     os.makedirs(CKPT_DIR, exist_ok=True)
     lock = claim(tag)
     if lock is None:
@@ -116,11 +133,22 @@ def train(name, scale, steps, seed=1):
         step, elapsed, best = ck['step'], ck['elapsed'], ck.get('best', 0.0)
         print(f'{tag}: resuming at step {step}/{steps}', flush=True)
         trim_log(log_path, step)
+    elif family == 'camera':
+        # Warm start: the paper model already knows clean upscaling; the fine-tune teaches it
+        # what compression does to a frame.
+        base = torch.load(os.path.join(CKPT_DIR, f'{name}-x{scale}.pt'), weights_only=False)
+        net.load_state_dict(base['net'])
+        print(f'{tag}: starting from {name}-x{scale} (step {base["step"]})', flush=True)
     if step >= steps:
         return net
-    lrs, hrs = training_planes([os.path.join(DATASETS, 'T91'), os.path.join(DATASETS, 'BSDS200')],
-                               scale, os.path.join(HERE, 'cache'))
+    folders = [os.path.join(DATASETS, 'T91'), os.path.join(DATASETS, 'BSDS200')]
+    lrs, hrs = training_planes(folders, scale, os.path.join(HERE, 'cache'))
     sampler = PatchSampler(lrs, hrs, scale, PATCH[scale], seed=seed * 1000 + step)
+    if family == 'camera':
+        dl, dh = degraded_planes(folders, scale, os.path.join(HERE, 'cache'), DEGRADED_VARIANTS)
+        sampler = MixedSampler([sampler, PatchSampler(dl, dh, scale, PATCH[scale], seed=seed * 2000 + step)],
+                               CAMERA_SHARES, seed=seed * 3000 + step)
+    lr_max = CAMERA_LR_MAX if family == 'camera' else LR_MAX
     torch.manual_seed(seed * 1000 + step)
     last_save, t0, running = time.time(), time.time() - elapsed, 0.0
 
@@ -131,7 +159,7 @@ def train(name, scale, steps, seed=1):
         os.replace(tmp, ckpt_path)
 
     while step < steps:
-        lr = LR_MIN + 0.5 * (LR_MAX - LR_MIN) * (1 + math.cos(math.pi * step / steps))
+        lr = LR_MIN + 0.5 * (lr_max - LR_MIN) * (1 + math.cos(math.pi * step / steps))
         for g in opt.param_groups:
             g['lr'] = lr
         x, y = sampler.batch(BATCH)
@@ -157,7 +185,7 @@ def train(name, scale, steps, seed=1):
         if time.time() - last_save > CHECKPOINT_SECONDS or step == steps:
             save()
             last_save = time.time()
-    export(net, name, scale, hours=(time.time() - t0) / 3600, steps=steps)
+    export(net, name, scale, hours=(time.time() - t0) / 3600, steps=steps, family=family)
     return net
 
 
@@ -178,7 +206,8 @@ def write_parity_fixture(plain, tag, scale):
                       {'input_codes': codes, 'output': out}, {'model': f'{tag}.safetensors'})
 
 
-def export(net, name, scale, hours, steps, final=True):
+def export(net, name, scale, hours, steps, final=True, family='paper'):
+    tag = run_tag(family, name, scale)
     layers = net.folded_layers()
     plain = models.PlainNet(layers, scale)
     results = {}
@@ -186,18 +215,27 @@ def export(net, name, scale, hours, steps, final=True):
         p, s = evaluate(plain, ds, scale, full=True)
         results[ds] = {'psnr': round(p, 3), 'ssim': round(s, 4)}
     os.makedirs(WEIGHTS, exist_ok=True)
-    note = (f'T91+BSDS200 (Y, MATLAB bicubic LR), {steps} steps of batch {BATCH}, '
-            f'L1, Adam, cosine {LR_MAX}->{LR_MIN}, re-parameterised blocks'
-            + (f', bf16 autocast for the first {BF16_SHARE[name]:.0%}' if name in BF16_SHARE else '')
-            + f'; {hours:.2f} h on CPU')
-    path = os.path.join(WEIGHTS, f'{name}-x{scale}.safetensors')
-    model_file(path, f'{name}-x{scale}', DESCRIPTION[name], scale,
+    if family == 'camera':
+        note = (f'fine-tuned from {name}-x{scale}: T91+BSDS200 (Y), clean MATLAB bicubic : '
+                f'compressed sequences (x264/x265 CRF {degrade.CRF_RANGE[0]}-{degrade.CRF_RANGE[1]}, '
+                f'MPEG-2, MJPEG; pans, noise, blur, 5 downscalers) = '
+                f'{CAMERA_SHARES[0]}:{CAMERA_SHARES[1]}, {steps} steps of batch {BATCH}, L1, Adam, '
+                f'cosine {CAMERA_LR_MAX}->{LR_MIN}; {hours:.2f} h on CPU')
+        description = CAMERA_DESCRIPTION[name]
+    else:
+        note = (f'T91+BSDS200 (Y, MATLAB bicubic LR), {steps} steps of batch {BATCH}, '
+                f'L1, Adam, cosine {LR_MAX}->{LR_MIN}, re-parameterised blocks'
+                + (f', bf16 autocast for the first {BF16_SHARE[name]:.0%}' if name in BF16_SHARE else '')
+                + f'; {hours:.2f} h on CPU')
+        description = DESCRIPTION[name]
+    path = os.path.join(WEIGHTS, f'{tag}.safetensors')
+    model_file(path, tag, description, scale,
                [(w.numpy(), b.numpy(), None if s is None else s.numpy()) for w, b, s in layers],
                note, psnr=results)
-    write_parity_fixture(plain, f'{name}-x{scale}', scale)
+    write_parity_fixture(plain, tag, scale)
     print(f'exported {path}: {results}', flush=True)
     if final:
-        log(os.path.join(CKPT_DIR, f'{name}-x{scale}.log'), exported=path, results=results, hours=hours)
+        log(os.path.join(CKPT_DIR, f'{tag}.log'), exported=path, results=results, hours=hours)
 
 
 def main():
@@ -206,22 +244,27 @@ def main():
     ap.add_argument('--scale', type=int, choices=(2, 3, 4))
     ap.add_argument('--steps', type=int, help="default: the model's step budget in the queue")
     ap.add_argument('--queue', action='store_true', help='train every bundled model in turn')
+    ap.add_argument('--family', choices=('paper', 'camera'), default='paper',
+                    help='paper: clean bicubic LR (vsr eval); camera: fine-tuned on compressed video')
     ap.add_argument('--threads', type=int, default=1)
     ap.add_argument('--export', action='store_true',
                     help='export the current checkpoint of --model/--scale now (even mid-training)')
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
+    queue = CAMERA_QUEUE if args.family == 'camera' else QUEUE
     if args.queue:
-        for name, scale, steps in QUEUE:
-            train(name, scale, steps)
+        for name, scale, steps in queue:
+            train(name, scale, steps, family=args.family)
     elif args.model and args.scale and args.export:
-        ck = torch.load(os.path.join(CKPT_DIR, f'{args.model}-x{args.scale}.pt'), weights_only=False)
+        tag = run_tag(args.family, args.model, args.scale)
+        ck = torch.load(os.path.join(CKPT_DIR, f'{tag}.pt'), weights_only=False)
         net = models.build(args.model, args.scale)
         net.load_state_dict(ck['net'])
-        export(net, args.model, args.scale, hours=ck['elapsed'] / 3600, steps=ck['step'], final=False)
+        export(net, args.model, args.scale, hours=ck['elapsed'] / 3600, steps=ck['step'], final=False,
+               family=args.family)
     elif args.model and args.scale:
-        steps = args.steps or next((n for m, sc, n in QUEUE if (m, sc) == (args.model, args.scale)), 150_000)
-        train(args.model, args.scale, steps)
+        steps = args.steps or next((n for m, sc, n in queue if (m, sc) == (args.model, args.scale)), 150_000)
+        train(args.model, args.scale, steps, family=args.family)
     else:
         ap.error('give --model and --scale, or --queue')
 

@@ -18,8 +18,8 @@ final class FrameUpscaler {
         self.layout = layout
         luma = upscaler.makeWorker()
         chroma = try Scaler(from: layout.chromaPlaneFormat, layout.chromaWidth, layout.chromaHeight,
-                            to: layout.chromaPlaneFormat, layout.chromaWidth * layout.scale,
-                            layout.chromaHeight * layout.scale, filter: .bicubic)
+                            to: layout.chromaPlaneFormat, layout.scaledChromaWidth,
+                            layout.scaledChromaHeight, filter: .bicubic)
         self.outputPool = outputPool
         if let encoderPool {
             let s = try Scaler(from: layout.workFormat, outputPool.width, outputPool.height,
@@ -43,14 +43,18 @@ final class FrameUpscaler {
         let t1 = DispatchTime.now().uptimeNanoseconds
         for p in 1...2 {
             chroma.scale(input.plane(p, width: l.chromaWidth, height: l.chromaHeight, bytesPerSample: bytes),
-                         into: out.plane(p, width: l.chromaWidth * r, height: l.chromaHeight * r, bytesPerSample: bytes))
+                         into: out.plane(p, width: l.scaledChromaWidth, height: l.scaledChromaHeight, bytesPerSample: bytes))
         }
         clock?.add(.upscale, nanos: t1 - t0)
         clock?.add(.chroma, nanos: DispatchTime.now().uptimeNanoseconds - t1)
-        guard let (converter, pool) = encoderConversion else { return out }
+        guard let (converter, pool) = encoderConversion else {
+            out.crop(width: l.encodedWidth, height: l.encodedHeight)
+            return out
+        }
         let converted = try pool.get()
         converted.copyProperties(from: out)
         converter.scale(out, into: converted)
+        converted.crop(width: l.encodedWidth, height: l.encodedHeight)
         return converted
     }
 }
@@ -68,8 +72,14 @@ struct FrameLayout: Sendable {
     let scale: Int
     let bitDepth: Int
     let chromaWidth: Int, chromaHeight: Int
+    /// The upscaled frame's chroma planes: ceil(scale * width / 2^log2), one sample short of
+    /// scale * chromaWidth when the width is odd (641 -> 321 chroma, 1282 -> 641, not 642).
+    let scaledChromaWidth: Int, scaledChromaHeight: Int
     /// Full-range samples (images from RGB, JPEG): conversions keep the range.
     let fullRange: Bool
+    /// The size the encoder takes: scale x the input, or one pixel less where a 4:2:0 encoder
+    /// refuses an odd size (Encoder.openCroppingToEven).
+    var encodedWidth: Int, encodedHeight: Int
 
     init(workFormat: AVPixelFormat, width: Int, height: Int, scale: Int, fullRange: Bool) {
         self.workFormat = workFormat
@@ -81,6 +91,10 @@ struct FrameLayout: Sendable {
         bitDepth = Int(d.comp.0.depth)
         chromaWidth = -((-width) >> Int(d.log2_chroma_w))
         chromaHeight = -((-height) >> Int(d.log2_chroma_h))
+        scaledChromaWidth = -((-width * scale) >> Int(d.log2_chroma_w))
+        scaledChromaHeight = -((-height * scale) >> Int(d.log2_chroma_h))
+        encodedWidth = width * scale
+        encodedHeight = height * scale
     }
 
     var bytesPerSample: Int { bitDepth > 8 ? 2 : 1 }

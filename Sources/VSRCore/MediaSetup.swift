@@ -35,7 +35,15 @@ struct MediaSetup {
             throw VSRError.unsupported("cannot choose an output format for \(o.output): name a known extension (.mp4, .mkv, .png, ...) or give --format")
         }
         let isImage = output.isImageFormat
-        let layout = workLayout(decoder: decoder, scale: scale, image: isImage, notify: notify)
+        var frameRate = input.guessFrameRate(stream: vi)
+        if frameRate.num <= 0 || frameRate.den <= 0 { frameRate = AVRational(num: 25, den: 1) }
+        let expectedFrames = estimateFrames(input, vStream, frameRate)
+        if isImage && expectedFrames > 1 {
+            // An image file holds one picture: writing a video into it kept only the last frame.
+            throw VSRError.unsupported("\(o.input) has about \(expectedFrames) frames but \(o.output) is a single image; "
+                                       + "write a video (.mp4, .mkv) instead, or cut one frame out first")
+        }
+        var layout = workLayout(decoder: decoder, scale: scale, image: isImage, notify: notify)
 
         // The encoder: the one asked for, or for image outputs the image format's own codec.
         var encoderName = o.encoder
@@ -52,8 +60,6 @@ struct MediaSetup {
             notify("\(encoderName) cannot encode \(pixelFormatName(layout.workFormat)); writing \(pixelFormatName(encoderFormat))")
         }
 
-        var frameRate = input.guessFrameRate(stream: vi)
-        if frameRate.num <= 0 || frameRate.den <= 0 { frameRate = AVRational(num: 25, den: 1) }
         let dctx = decoder.codecContext.pointee
         var s = VideoEncoderSettings(
             codecName: encoderName, width: decoder.width * scale, height: decoder.height * scale,
@@ -68,7 +74,16 @@ struct MediaSetup {
         s.globalHeader = output.needsGlobalHeader
         s.options = isImage ? [:] : o.encoderOptions()
         let encoder: Encoder
-        do { encoder = try Encoder(s) } catch { throw VSRError.media(error) }
+        do {
+            let opened = try Encoder.openCroppingToEven(s)
+            encoder = opened.encoder
+            if opened.cropped {
+                notify("\(encoderName) needs an even size: writing \(encoder.width)x\(encoder.height) "
+                       + "(the last column or row of \(s.width)x\(s.height) left out)")
+            }
+        } catch { throw VSRError.media(error) }
+        layout.encodedWidth = encoder.width
+        layout.encodedHeight = encoder.height
 
         do throws(FFmpegError) {
             let videoOut = try output.addStream(encoder: encoder)
@@ -95,7 +110,7 @@ struct MediaSetup {
             try output.writeHeader(options: isImage ? ["update": "1"] : [:])
             return MediaSetup(input: input, videoIndex: vi, decoder: decoder, output: output, encoder: encoder,
                               videoOut: videoOut, copies: copies, layout: layout, encoderFormat: encoderFormat,
-                              frameRate: frameRate, expectedFrames: estimateFrames(input, vStream, frameRate),
+                              frameRate: frameRate, expectedFrames: expectedFrames,
                               isImage: isImage)
         } catch {
             if error.code == vsr_averror(EACCES) || error.code == vsr_averror(ENOENT) {

@@ -87,7 +87,14 @@ public final class UpscaleJob: @unchecked Sendable {
 
     private func checkOutputPath() throws {
         let out = options.output
-        if FileManager.default.fileExists(atPath: out) && !options.overwrite { throw VSRError.outputExists(out) }
+        if FileManager.default.fileExists(atPath: out) {
+            if !options.overwrite { throw VSRError.outputExists(out) }
+            // By identity, not spelling: ./a.mp4, a symlink or a hard link to the input must not
+            // be replaced by the result.
+            if !options.input.contains("://"), let a = FileIdentity(options.input), a == FileIdentity(out) {
+                throw VSRError.sameFile(options.input, out)
+            }
+        }
         let dir = URL(fileURLWithPath: out).deletingLastPathComponent().path
         var isDir: ObjCBool = false
         guard FileManager.default.fileExists(atPath: dir, isDirectory: &isDir), isDir.boolValue else {
@@ -222,4 +229,16 @@ final class ReadProblem: @unchecked Sendable {
     private var text: String?
     func set(_ s: String) { lock.withLock { text = s } }
     var value: String? { lock.withLock { text } }
+}
+
+/// A file's device and inode (symbolic links followed): two paths name the same file exactly
+/// when these agree.
+struct FileIdentity: Equatable {
+    let device: UInt64, inode: UInt64
+    init?(_ path: String) {
+        var st = stat()
+        guard stat(path, &st) == 0 else { return nil }
+        device = UInt64(st.st_dev)
+        inode = UInt64(st.st_ino)
+    }
 }

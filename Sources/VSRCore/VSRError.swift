@@ -8,6 +8,7 @@ public enum VSRError: Error, CustomStringConvertible {
     case noVideoStream(String)
     case noDecodableFrames(String, errors: Int)
     case outputExists(String)
+    case sameFile(String, String)
     case outputUnwritable(String, String)
     case unknownEncoder(String, available: [String])
     case unsupported(String)
@@ -23,6 +24,7 @@ public enum VSRError: Error, CustomStringConvertible {
         case .noDecodableFrames(let p, let n):
             "no frame of \(p) could be decoded (\(n) decode errors): the file is corrupt or truncated"
         case .outputExists(let p): "\(p) already exists; pass --overwrite to replace it"
+        case .sameFile(let i, let o): "\(o) is the input \(i) itself; choose another output name (--overwrite never replaces the input)"
         case .outputUnwritable(let p, let why): "cannot write \(p) (\(why)); check the folder exists and is writable"
         case .unknownEncoder(let e, let available):
             "the encoder '\(e)' is not in this FFmpeg build; available: \(available.joined(separator: ", "))"

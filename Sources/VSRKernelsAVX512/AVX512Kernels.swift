@@ -14,6 +14,9 @@ public enum AVX512Kernels {
         return true
     }
 
+    /// Whether this build's 16-lane kernels are AVX-512 code (release) or portable SIMD (debug).
+    public static var isCompiledForAVX512: Bool { compiledForAVX512 }
+
     static var compiledForAVX512: Bool {
         #if VSR_AVX512
         return true

@@ -81,6 +81,24 @@ public final class Encoder: @unchecked Sendable {
         }
     }
 
+    /// Opens the encoder at the settings' size or, when it refuses an odd size (4:2:0 encoders
+    /// such as x264 do: x3 of an odd-sized input), at the even size one pixel smaller. `cropped`
+    /// says whether the last column or row has to be left out.
+    public static func openCroppingToEven(_ s: VideoEncoderSettings) throws(FFmpegError) -> (encoder: Encoder, cropped: Bool) {
+        do {
+            return (try Encoder(s), false)
+        } catch {
+            var even = s
+            even.width &= ~1
+            even.height &= ~1
+            guard even.width != s.width || even.height != s.height, even.width > 0, even.height > 0 else { throw error }
+            return (try Encoder(even), true)
+        }
+    }
+
+    public var width: Int { Int(context.pointee.width) }
+    public var height: Int { Int(context.pointee.height) }
+
     deinit {
         var c: UnsafeMutablePointer<AVCodecContext>? = context
         avcodec_free_context(&c)

@@ -26,6 +26,13 @@ public final class Frame: @unchecked Sendable {
 
     public func unref() { av_frame_unref(pointer) }
 
+    /// Shows only the top-left width x height of the picture (the buffers stay as they are).
+    public func crop(width: Int, height: Int) {
+        precondition(width <= self.width && height <= self.height)
+        pointer.pointee.width = Int32(width)
+        pointer.pointee.height = Int32(height)
+    }
+
     /// Moves this frame's buffers into a new Frame and leaves this one blank.
     public func moveOut() -> Frame {
         let f = Frame()
@@ -38,8 +45,23 @@ public final class Frame: @unchecked Sendable {
         av_frame_copy_props(pointer, source.pointer)
     }
 
-    /// Plane `index` as a typed view (the caller knows the plane's size from the pixel format).
+    /// Rows and samples per row of plane `index`, from the frame's format and size.
+    func planeSize(_ index: Int) -> (width: Int, height: Int) {
+        guard let d = av_pix_fmt_desc_get(pixelFormat)?.pointee else { return (0, 0) }
+        let chroma = (index == 1 || index == 2) && d.flags & UInt64(AV_PIX_FMT_FLAG_RGB) == 0
+        return chroma ? (-((-width) >> Int(d.log2_chroma_w)), -((-height) >> Int(d.log2_chroma_h))) : (width, height)
+    }
+
+    /// Plane `index` as a typed view (`width` in samples of `bytesPerSample` bytes; packed RGB
+    /// counts 3 or 4 samples a pixel). The view must fit the plane's memory: a view one row too
+    /// tall let the chroma scaler write past the buffer of odd-sized frames.
     public func plane(_ index: Int, width: Int, height: Int, bytesPerSample: Int) -> PlaneBuffer {
+        let rows = planeSize(index).height
+        let lineBytes = withUnsafePointer(to: &pointer.pointee.linesize) {
+            $0.withMemoryRebound(to: Int32.self, capacity: 8) { Int($0[index]) }
+        }
+        precondition(height <= rows && width * bytesPerSample <= lineBytes,
+                     "plane \(index) view \(width)x\(height) exceeds the frame's \(rows) rows of \(lineBytes) bytes")
         let data = withUnsafePointer(to: &pointer.pointee.data) {
             $0.withMemoryRebound(to: UnsafeMutablePointer<UInt8>?.self, capacity: 8) { $0[index] }
         }

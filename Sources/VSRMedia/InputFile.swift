@@ -24,13 +24,10 @@ public final class InputFile: @unchecked Sendable {
             throw FFmpegError(opened, "opening \(url)")
         }
         context = ctx
+        // Every stored property is set: from here on a throw runs deinit, which closes the
+        // context. Closing it here as well was a double free (fuzz-found crashes).
         let info = avformat_find_stream_info(ctx, nil)
-        if info < 0 {
-            var c: UnsafeMutablePointer<AVFormatContext>? = ctx
-            avformat_close_input(&c)
-            interruptFlag.deallocate()
-            throw FFmpegError(info, "reading stream information from \(url)")
-        }
+        if info < 0 { throw FFmpegError(info, "reading stream information from \(url)") }
     }
 
     deinit {

@@ -13,6 +13,10 @@ public struct ModelFile: Sendable {
 
     public static let maxFileBytes = 256 << 20
     public static let maxLayers = 64
+    /// Compute a model may ask for per input pixel: 17x the bundled quality models, about a second
+    /// per 640x360 frame. A hostile or mistaken file (20 layers of 256 channels is 12 M) is refused
+    /// instead of running for minutes a frame.
+    public static let maxMACsPerPixel = 1_000_000
 
     public init(path: String) throws(ModelFileError) {
         let data: Data
@@ -99,6 +103,7 @@ public struct ModelMetadata: Sendable {
             throw fail("has no layer list (or more than \(ModelFile.maxLayers) layers)")
         }
         var layers: [Layer] = []
+        var macs = 0
         for (i, l) in list.enumerated() {
             guard let k = l["kernel"] as? Int, [1, 3, 5].contains(k) else { throw fail("layer \(i): kernel must be 1, 3 or 5") }
             guard let cin = l["in"] as? Int, let cout = l["out"] as? Int, (1...256).contains(cin), (1...256).contains(cout) else {
@@ -107,6 +112,10 @@ public struct ModelMetadata: Sendable {
             let act = l["activation"] as? String ?? "none"
             guard ["none", "relu", "prelu", "tanh"].contains(act) else { throw fail("layer \(i): unknown activation '\(act)'") }
             layers.append(Layer(kernel: k, inChannels: cin, outChannels: cout, activation: act))
+            macs += k * k * cin * cout
+        }
+        guard macs <= ModelFile.maxMACsPerPixel else {
+            throw fail("asks for \(macs) multiply-adds per pixel; vsr runs models of at most \(ModelFile.maxMACsPerPixel)")
         }
         name = o["name"] as? String ?? URL(fileURLWithPath: path).deletingPathExtension().lastPathComponent
         description = o["description"] as? String ?? ""

@@ -42,7 +42,17 @@ public struct SafetensorsFile: Sendable {
             guard shape.count <= 4, shape.allSatisfy({ $0 >= 0 && $0 <= 1 << 24 }) else {
                 throw fail("tensor '\(name)' has an implausible shape \(shape)")
             }
-            let count = shape.reduce(1, *)
+            // Each dimension is at most 2^24 but their product need not fit: multiply with overflow
+            // checks (a [2^24, 2^24, 2^16] shape trapped here).
+            var count = 1
+            for d in shape + [4] {
+                let (product, overflow) = count.multipliedReportingOverflow(by: d)
+                guard !overflow, product <= body.count else {
+                    throw fail("tensor '\(name)' has shape \(shape), larger than the file's \(body.count) bytes of data")
+                }
+                count = product
+            }
+            count /= 4
             let (lo, hi) = (offsets[0], offsets[1])
             guard lo >= 0, hi >= lo, hi <= body.count else {
                 throw fail("tensor '\(name)' lies outside the file (bytes \(lo)..<\(hi) of \(body.count)): truncated?")

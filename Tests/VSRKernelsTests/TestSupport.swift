@@ -1,4 +1,5 @@
 @testable import VSRKernels
+import VSRKernelsAVX512
 
 /// SplitMix64: fixed seeds, the same numbers on every machine.
 struct SeededRandom {
@@ -72,4 +73,13 @@ func randomPlane(width: Int, height: Int, bitDepth: Int, seed: UInt64) -> TestPl
     var rng = SeededRandom(seed: seed)
     let maxValue = (1 << bitDepth) - 1
     return TestPlane(width: width, height: height, bitDepth: bitDepth) { _, _ in rng.int(0...maxValue) }
+}
+
+/// Registers the 16-lane kernels wherever they can run: the AVX-512 build only on a CPU with
+/// avx512f (as `vsr` does), the portable/debug build of the same code everywhere. Returns
+/// whether they are registered.
+@discardableResult
+func installWideKernels() -> Bool {
+    if CPUInfo.flags.contains("avx512f") || !AVX512Kernels.isCompiledForAVX512 { return AVX512Kernels.install(force: true) }
+    return false
 }

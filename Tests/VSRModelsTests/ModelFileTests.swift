@@ -68,6 +68,9 @@ struct ModelFileTests {
             ("no metadata", safetensors([], metadata: [:]), "__metadata__.vsr"),
             ("bad kernel", tinyModel(layers: #"[{"kernel":7,"in":1,"out":2,"activation":"prelu"},{"kernel":1,"in":2,"out":4}]"#), "kernel"),
             ("too many channels", tinyModel(layers: #"[{"kernel":3,"in":1,"out":100000,"activation":"prelu"},{"kernel":1,"in":2,"out":4}]"#), "channel"),
+            ("overflowing shape", safetensors([("layers.0.weight", [1 << 24, 1 << 24, 1 << 16], [0, 0])], metadata: [:]), "larger than the file"),
+            ("compute beyond the bound", tinyModel(layers: "[" + (0..<20).map { _ in #"{"kernel":5,"in":256,"out":256,"activation":"prelu"}"# }
+                .joined(separator: ",") + "]"), "multiply-adds per pixel"),
         ]
         for (label, data, expected) in cases {
             do {
@@ -77,6 +80,17 @@ struct ModelFileTests {
                 #expect(error.description.contains("m.safetensors"), "\(label): \(error)")
                 #expect(error.description.contains(expected), "\(label): \(error)")
             }
+        }
+    }
+
+    /// The file from the reliability report whose shape product overflowed (signal 4): a clear error.
+    @Test func overflowingShapeFileIsRefused() {
+        let path = fixtures.appendingPathComponent("shape_overflow_2pow64.safetensors").path
+        do {
+            _ = try ModelFile(path: path)
+            Issue.record("accepted")
+        } catch {
+            #expect(error.description.contains("larger than the file"), "\(error)")
         }
     }
 

@@ -43,8 +43,45 @@ def training_planes(folders, scale: int, cache_dir: str):
     return lrs, hrs
 
 
+def _degrade_one(job):
+    from .degrade import degraded_sequence
+    path, scale, seed = job
+    rng = np.random.default_rng(seed)
+    hr = load_rgb01(path)
+    if hr.ndim == 2:
+        hr = np.repeat(hr[..., None], 3, axis=2)
+    return degraded_sequence(hr, scale, rng)
+
+
+def degraded_planes(folders, scale: int, cache_dir: str, variants: int, seed: int = 7, workers: int = 2):
+    """Camera-like (lr_y, hr_y) uint8 frames: `variants` random compressed sequences per image
+    (vsr_train.degrade), cached since encoding them takes minutes."""
+    os.makedirs(cache_dir, exist_ok=True)
+    cache = os.path.join(cache_dir, f'degraded_x{scale}_v{variants}_s{seed}.npz')
+    if os.path.exists(cache):
+        z = np.load(cache, allow_pickle=True)
+        return list(z['lr']), list(z['hr'])
+    paths = [p for folder in folders for p in list_images(folder)]
+    jobs = [(p, scale, seed * 1_000_003 + v * 10_007 + i)
+            for v in range(variants) for i, p in enumerate(paths)]
+    from multiprocessing import Pool
+    with Pool(workers) as pool:
+        results = pool.map(_degrade_one, jobs, chunksize=8)
+    lrs, hrs, descs = [], [], []
+    for r in results:
+        if r is not None:
+            lrs += r[0]
+            hrs += r[1]
+            descs.append(r[2])
+    np.savez(cache, lr=np.array(lrs, dtype=object), hr=np.array(hrs, dtype=object))
+    with open(cache[:-4] + '.txt', 'w') as f:
+        f.write('\n'.join(descs) + '\n')
+    return lrs, hrs
+
+
 class PatchSampler:
-    """Random aligned LR/HR patches with flips and 90-degree rotations."""
+    """Random aligned LR/HR patches with flips and 90-degree rotations (uint8 planes are
+    scaled to [0, 1])."""
 
     def __init__(self, lrs, hrs, scale: int, patch: int, seed: int):
         keep = [i for i, lr in enumerate(lrs) if min(lr.shape) >= patch]  # a few T91 are tiny
@@ -69,4 +106,20 @@ class PatchSampler:
             if flip:
                 a, b = a[:, ::-1], b[:, ::-1]
             xs[i, 0], ys[i, 0] = a, b
+        if self.lrs[0].dtype == np.uint8:
+            xs *= 1 / 255.0
+            ys *= 1 / 255.0
         return xs, ys
+
+
+class MixedSampler:
+    """Batches drawn from several samplers with fixed shares (e.g. 1/4 clean, 3/4 compressed)."""
+
+    def __init__(self, samplers, shares, seed: int):
+        self.samplers, self.shares = samplers, np.asarray(shares, np.float64) / sum(shares)
+        self.rng = np.random.default_rng(seed)
+
+    def batch(self, n: int):
+        counts = self.rng.multinomial(n, self.shares)
+        parts = [s.batch(k) for s, k in zip(self.samplers, counts) if k > 0]
+        return np.concatenate([p[0] for p in parts]), np.concatenate([p[1] for p in parts])

@@ -58,8 +58,8 @@ final class LiveStream: @unchecked Sendable {
         guard let vi = input.bestVideoStream() else { throw VSRError.noVideoStream(endpoint.input) }
         let decoder = try Decoder(stream: input.stream(vi), threads: 1)
         let deep = av_pix_fmt_desc_get(decoder.pixelFormat).map { $0.pointee.comp.0.depth > 8 } ?? false
-        layout = FrameLayout(workFormat: deep ? AV_PIX_FMT_YUV420P10LE : AV_PIX_FMT_YUV420P, width: decoder.width,
-                             height: decoder.height, scale: scale, fullRange: decoder.codecContext.pointee.color_range == AVCOL_RANGE_JPEG)
+        var layout = FrameLayout(workFormat: deep ? AV_PIX_FMT_YUV420P10LE : AV_PIX_FMT_YUV420P, width: decoder.width,
+                                 height: decoder.height, scale: scale, fullRange: decoder.codecContext.pointee.color_range == AVCOL_RANGE_JPEG)
         outputPool = try FramePool(format: layout.workFormat, width: layout.width * scale, height: layout.height * scale)
         var rate = input.guessFrameRate(stream: vi)
         if rate.num <= 0 || rate.den <= 0 { rate = AVRational(num: 25, den: 1) }
@@ -76,7 +76,10 @@ final class LiveStream: @unchecked Sendable {
         if settings.encoder == "libx264" || settings.encoder == "libx265" {
             s.options = ["preset": settings.preset, "tune": "zerolatency", "crf": String(settings.crf)]
         }
-        encoder = try Encoder(s)
+        encoder = try Encoder.openCroppingToEven(s).encoder
+        layout.encodedWidth = encoder.width
+        layout.encodedHeight = encoder.height
+        self.layout = layout
         let audioIndex = (0..<input.streamCount).first { input.stream($0).pointee.codecpar.pointee.codec_type == AVMEDIA_TYPE_AUDIO }
         let audioStream = audioIndex.map { input.stream($0) }
         output = try LiveOutput(url: endpoint.output, format: endpoint.format, encoder: encoder,
