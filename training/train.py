@@ -52,6 +52,7 @@ CAMERA_QUEUE = [('balanced', 2, 40_000), ('fast', 2, 40_000), ('balanced', 4, 40
 CAMERA_SHARES = (1, 3)
 CAMERA_LR_MAX = 5e-4
 DEGRADED_VARIANTS = 4
+DEGRADED_SEED = 8   # 7: the first mix (more blur and noise), replaced at step 10K of camera-balanced-x2
 PATCH = {2: 48, 3: 40, 4: 32}   # LR patch side
 BATCH = 16
 LR_MAX, LR_MIN = 1e-3, 1e-6
@@ -145,7 +146,7 @@ def train(name, scale, steps, seed=1, family='paper'):
     lrs, hrs = training_planes(folders, scale, os.path.join(HERE, 'cache'))
     sampler = PatchSampler(lrs, hrs, scale, PATCH[scale], seed=seed * 1000 + step)
     if family == 'camera':
-        dl, dh = degraded_planes(folders, scale, os.path.join(HERE, 'cache'), DEGRADED_VARIANTS)
+        dl, dh = degraded_planes(folders, scale, os.path.join(HERE, 'cache'), DEGRADED_VARIANTS, seed=DEGRADED_SEED)
         sampler = MixedSampler([sampler, PatchSampler(dl, dh, scale, PATCH[scale], seed=seed * 2000 + step)],
                                CAMERA_SHARES, seed=seed * 3000 + step)
     lr_max = CAMERA_LR_MAX if family == 'camera' else LR_MAX

@@ -5,9 +5,10 @@ public final class Scaler: @unchecked Sendable {
     let context: OpaquePointer
     public let sourceWidth: Int, sourceHeight: Int, destinationWidth: Int, destinationHeight: Int
 
-    public enum Filter { case bilinear, bicubic, lanczos, point
+    public enum Filter: String, Sendable, CaseIterable { case bilinear, bicubic, lanczos, point, area
         var flags: Int32 {
             switch self {
+            case .area: SWS_AREA
             case .bilinear: SWS_BILINEAR
             case .bicubic: SWS_BICUBIC
             case .lanczos: SWS_LANCZOS

@@ -7,7 +7,8 @@ import VSRKernels
 /// to three folders above it (a SwiftPM build in .build/<config>/), then
 /// /usr/local/share/vsr/weights, then ./weights: vsr works from any working directory.
 public enum ModelCatalog {
-    public static let bundledNames = ["fast", "balanced", "quality"]
+    /// The paper family (clean bicubic LR, `vsr eval`) and the camera family (compressed video).
+    public static let bundledNames = ["fast", "balanced", "quality", "camera-fast", "camera-balanced", "camera-quality"]
 
     public static func weightsFolders() -> [String] {
         var folders: [String] = []

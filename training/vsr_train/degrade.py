@@ -68,7 +68,7 @@ def _yuv420(lr01, noise_sigma, rng):
 
 def _codec_args(rng):
     """(ffmpeg encoder arguments, a short description) for one random compression setting."""
-    kind = rng.choice(['x264', 'x265', 'mpeg2', 'mjpeg'], p=[0.6, 0.3, 0.05, 0.05])
+    kind = rng.choice(['x264', 'x265', 'mpeg2', 'mjpeg'], p=[0.7, 0.25, 0.025, 0.025])
     if kind in ('x264', 'x265'):
         crf = int(rng.integers(CRF_RANGE[0], CRF_RANGE[1] + 1))
         preset = str(rng.choice(PRESETS))
@@ -117,8 +117,10 @@ def degraded_sequence(hr_rgb01, scale, rng):
     x0 = travel if np.cos(angle) < 0 else 0
     y0 = travel if np.sin(angle) < 0 else 0
     kind = str(rng.choice(DOWNSCALERS))
-    blur = rng.uniform(0.3, 1.2) if rng.random() < 0.25 else 0.0
-    noise = rng.uniform(0.5, 4.0) if rng.random() < 0.35 else 0.0
+    # Encoders remove most sensor noise and cameras sharpen: blur and noise stay the exception
+    # (a first run with 25 % / 35 % gained 0.2 dB less on compressed clips).
+    blur = rng.uniform(0.3, 1.0) if rng.random() < 0.1 else 0.0
+    noise = rng.uniform(0.5, 2.5) if rng.random() < 0.1 else 0.0
     hr_frames, yuv = [], []
     for t in range(FRAMES):
         dx = int(round(x0 + speed * t * np.cos(angle)))

@@ -1,0 +1,99 @@
+import Foundation
+import Testing
+import VSRKernels
+@testable import VSRQuality
+
+/// Runs the ffmpeg CLI; stdout is returned, stderr discarded (read concurrently by the OS: both
+/// pipes are never left to fill).
+@discardableResult
+func ffmpeg(_ args: [String], tool: String = "ffmpeg") throws -> String {
+    let p = Process()
+    p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+    p.arguments = [tool, "-hide_banner", "-loglevel", "error"] + args
+    let out = Pipe()
+    p.standardOutput = out
+    p.standardError = FileHandle.nullDevice
+    try p.run()
+    let data = out.fileHandleForReading.readDataToEndOfFile()
+    p.waitUntilExit()
+    guard p.terminationStatus == 0 else { throw CocoaError(.executableLoad, userInfo: ["args": args.joined(separator: " ")]) }
+    return String(decoding: data, as: UTF8.self)
+}
+
+@Suite(.serialized)
+struct VideoEvaluationTests {
+    let folder = NSTemporaryDirectory() + "vsr-eval-video-test-\(UUID().uuidString)"
+
+    /// A 12-frame lossless HR clip with moving detail (192x128; 190x126 is cropped to 184x120 at x4).
+    func makeHR(size: String = "192x128") throws -> String {
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        let path = folder + "/hr.mkv"
+        try ffmpeg(["-y", "-f", "lavfi", "-i", "testsrc2=size=\(size):rate=25", "-frames:v", "12",
+                    "-c:v", "ffv1", "-pix_fmt", "yuv420p", path])
+        return path
+    }
+
+    /// Nothing lost, nothing changed: a lossless encode (x264 CRF 0) decodes to the clean LR
+    /// exactly, so every method scores exactly as on the clean level.
+    @Test func losslessEncodeIsIdentity() throws {
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        var o = VideoEvaluation.Options()
+        o.levels = [nil, 0]
+        o.frames = 12
+        o.ssim = false
+        let r = try VideoEvaluation.run(clip: try makeHR(), models: [], options: o)
+        #expect(r.frames == 12 && r.width == 192 && r.height == 128)
+        #expect(r.levels.map(\.lrPSNR) == [.infinity, .infinity])
+        #expect(r.levels[0].methods.map(\.name) == ["bicubic", "lanczos"])
+        for (a, b) in zip(r.levels[0].methods, r.levels[1].methods) {
+            #expect(a.framePSNR == b.framePSNR, "\(a.name)")
+            #expect(a.framePSNR.count == 12 && a.framePSNR.allSatisfy { $0.isFinite && $0 > 20 })
+        }
+        #expect(r.levels[0].methods[1].gainOverLanczos == 0)
+    }
+
+    /// The Lanczos baseline per frame equals ffmpeg's own `psnr` filter on the same LR clip
+    /// upscaled by ffmpeg's scale filter (same swscale flags, no border).
+    @Test func lanczosBaselineAgreesWithFFmpegPSNRFilter() throws {
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let hr = try makeHR(size: "190x126")
+        var o = VideoEvaluation.Options()
+        o.scale = 2
+        o.levels = [30]
+        o.frames = 12
+        o.border = 0
+        o.ssim = false
+        o.keepFolder = folder
+        let r = try VideoEvaluation.run(clip: hr, models: [], options: o)
+        #expect(r.width == 188 && r.height == 124)
+        let stats = folder + "/psnr.log"
+        try ffmpeg(["-i", folder + "/lr-crf30.mkv", "-i", hr, "-lavfi",
+                    "[0:v]scale=188:124:flags=lanczos+accurate_rnd+full_chroma_int[a];[1:v]crop=188:124:0:0[b];[a][b]psnr=stats_file=\(stats)",
+                    "-f", "null", "-"])
+        let theirs = try String(contentsOfFile: stats, encoding: .utf8).split(separator: "\n").compactMap { line in
+            line.split(separator: " ").first { $0.hasPrefix("psnr_y:") }.flatMap { Double($0.dropFirst(7)) }
+        }
+        let ours = r.levels[0].methods.first { $0.name == "lanczos" }!.framePSNR
+        #expect(theirs.count == 12 && ours.count == 12)
+        for (a, b) in zip(ours, theirs) { #expect(abs(a - b) < 0.01, "ours \(a), ffmpeg's psnr filter \(b)") }
+        #expect(r.levels[0].lrBytes > 0 && r.levels[0].lrPSNR.isFinite)
+    }
+
+    /// More compression loses more, for the LR and for every method; the model column is there.
+    @Test func strongerCompressionScoresLower() throws {
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        var o = VideoEvaluation.Options()
+        o.levels = [18, 40]
+        o.frames = 6
+        let r = try VideoEvaluation.run(clip: try makeHR(), models: [BicubicUpscaler(scale: 2)], options: o)
+        #expect(r.frames == 6)
+        #expect(r.levels[0].lrPSNR > r.levels[1].lrPSNR + 3)
+        #expect(r.levels[0].lrBytes > r.levels[1].lrBytes)
+        for (a, b) in zip(r.levels[0].methods, r.levels[1].methods) {
+            #expect(a.meanPSNR > b.meanPSNR, "\(a.name)")
+            #expect((a.meanSSIM ?? 0) > (b.meanSSIM ?? 1), "\(a.name)")
+        }
+        // The model given is our bicubic: it scores exactly as the bicubic baseline.
+        #expect(r.levels[0].methods[0].framePSNR == r.levels[0].methods[1].framePSNR)
+    }
+}
