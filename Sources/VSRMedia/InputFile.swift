@@ -69,6 +69,15 @@ public final class InputFile: @unchecked Sendable {
         return Int(r)
     }
 
+    /// The codec of video stream `index` and whether it is lossy, by FFmpeg's codec properties
+    /// (H.264, HEVC, MPEG-2, MJPEG, VP9, AV1 are lossy; FFV1, PNG, raw video are not).
+    public func videoCodec(stream index: Int) -> (name: String, lossy: Bool) {
+        let id = stream(index).pointee.codecpar.pointee.codec_id
+        let name = String(cString: avcodec_get_name(id))
+        guard let d = avcodec_descriptor_get(id) else { return (name, true) }
+        return (name, d.pointee.props & AV_CODEC_PROP_LOSSY != 0)
+    }
+
     public enum ReadResult { case packet, endOfFile }
 
     /// Reads the next packet into `packet` (replacing its contents).

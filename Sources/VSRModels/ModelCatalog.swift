@@ -41,6 +41,31 @@ public enum ModelCatalog {
         return found.keys.sorted().map { found[$0]! }
     }
 
+    /// The two trained families: `paper` learned clean MATLAB-bicubic LR (the published
+    /// convention, `vsr eval`); `camera` learned compressed video (H.264/H.265 at CRF 18-38).
+    public enum Family: String, CaseIterable, Sendable { case auto, camera, paper }
+
+    public static let sizeClasses = ["fast", "balanced", "quality"]
+
+    /// The model to run for `--model NAME --family F`. A size class (fast, balanced, quality)
+    /// becomes a family's model: with `.auto`, the camera family for lossy input and the paper
+    /// family for lossless input or images; a camera model that is not installed falls back to
+    /// the paper one. Any other name or path is taken as it is. `why` is the one line that says
+    /// what was chosen, when something was chosen.
+    public static func choose(_ model: String, family: Family, scale: Int, lossyInput: Bool,
+                              input: String) -> (name: String, why: String?) {
+        guard sizeClasses.contains(model), family != .paper else { return (model, nil) }
+        let camera = "camera-\(model)"
+        let reason = family == .camera ? "--family camera" : lossyInput
+            ? "\(input) is lossy: the camera family is trained on compressed video"
+            : "\(input) is lossless: the paper family is sharper on clean input"
+        if family == .auto && !lossyInput { return (model, "model \(model)-x\(scale) (\(reason))") }
+        guard bundledPath(camera, scale: scale) != nil else {
+            return (model, "model \(model)-x\(scale): \(camera)-x\(scale) is not installed (\(reason))")
+        }
+        return (camera, "model \(camera)-x\(scale) (\(reason); --family paper for the other)")
+    }
+
     public enum Resolution {
         case bicubic
         case file(ModelFile)

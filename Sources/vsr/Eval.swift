@@ -28,7 +28,9 @@ struct Eval: ParsableCommand {
     func run() throws {
         configureFFmpegLogging(verbose: false)
         try reportingErrors {
-            let upscaler = try ModelCatalog.upscaler(named: models.model, scale: models.scale)
+            // The published convention is clean bicubic LR: the paper family unless asked otherwise.
+            let model = models.chosenModel(lossyInput: false, input: "clean bicubic LR") { Terminal.note($0) }
+            let upscaler = try ModelCatalog.upscaler(named: model, scale: models.scale)
             if let saveImages { try FileManager.default.createDirectory(atPath: saveImages, withIntermediateDirectories: true) }
             let report = try Evaluation.run(dataset: dataset, scale: models.scale, upscaler: upscaler, saveImages: saveImages)
             if json {

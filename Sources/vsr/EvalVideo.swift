@@ -23,7 +23,7 @@ struct EvalVideo: ParsableCommand {
     @Option(help: "Upscaling factor: 2, 3 or 4.")
     var scale = 2
 
-    @Option(name: .customLong("model"), help: "Model to measure (repeatable): fast, balanced, quality, camera-balanced, ... or a .safetensors path.")
+    @Option(name: .customLong("model"), help: "Model to measure (repeatable): fast, balanced, quality, camera-balanced, ... or a .safetensors path (default: balanced and camera-balanced).")
     var models: [String] = []
 
     @Option(help: "Comma-separated CRF values; 'clean' skips the encoder.")
@@ -74,7 +74,9 @@ struct EvalVideo: ParsableCommand {
     func run() throws {
         configureFFmpegLogging(verbose: false)
         try reportingErrors {
-            let upscalers = try (models.isEmpty ? ["balanced"] : models).map {
+            // By default both families' balanced model, side by side.
+            let defaults = ["balanced", "camera-balanced"].filter { ModelCatalog.bundledPath($0, scale: scale) != nil }
+            let upscalers = try (models.isEmpty ? defaults : models).map {
                 try ModelCatalog.upscaler(named: $0, scale: scale)
             }
             var o = VideoEvaluation.Options()

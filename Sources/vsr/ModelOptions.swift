@@ -1,14 +1,40 @@
 import ArgumentParser
+import VSRMedia
+import VSRModels
 
 /// The options every command that upscales shares.
 struct ModelOptions: ParsableArguments {
     @Option(help: "Upscaling factor: 2, 3 or 4.")
     var scale = 2
 
-    @Option(help: "Model name (fast, balanced, quality), a .safetensors path, or bicubic.")
+    @Option(help: "Model size (fast, balanced, quality), a model name (camera-balanced, ...), a .safetensors path, or bicubic.")
     var model = "balanced"
+
+    @Option(help: "Model family for a size: auto (camera for lossy video such as H.264, paper for lossless input and images), camera or paper.")
+    var family: ModelCatalog.Family = .auto
 
     func validate() throws {
         guard [2, 3, 4].contains(scale) else { throw ValidationError("--scale must be 2, 3 or 4 (got \(scale))") }
     }
+
+    /// The model for a media file: probes its video codec (lossy or not) when a family has to be
+    /// chosen. An input that cannot be opened gets the paper family silently: the job that opens
+    /// it next reports why it cannot.
+    func chosenModel(forFile path: String, note: (String) -> Void) -> String {
+        guard ModelCatalog.sizeClasses.contains(model), family == .auto else {
+            return chosenModel(lossyInput: true, input: path, note: note)
+        }
+        guard let input = try? InputFile(url: path), let vi = input.bestVideoStream() else { return model }
+        let codec = input.videoCodec(stream: vi)
+        return chosenModel(lossyInput: codec.lossy, input: "the input (\(codec.name))", note: note)
+    }
+
+    /// The model name for an input that is lossy or not; prints the choice in one line.
+    func chosenModel(lossyInput: Bool, input: String, note: (String) -> Void) -> String {
+        let (name, why) = ModelCatalog.choose(model, family: family, scale: scale, lossyInput: lossyInput, input: input)
+        if let why { note(why) }
+        return name
+    }
 }
+
+extension ModelCatalog.Family: ExpressibleByArgument {}

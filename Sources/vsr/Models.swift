@@ -19,7 +19,7 @@ struct Models: ParsableCommand {
         }
         // Smallest family first, then by scale: the order people choose in.
         func rank(_ m: ModelFile) -> (Int, Int) {
-            let family = m.metadata.name.split(separator: "-").first.map(String.init) ?? ""
+            let family = m.metadata.name.hasSuffix("-x\(m.network.scale)") ? String(m.metadata.name.dropLast(3)) : m.metadata.name
             return (ModelCatalog.bundledNames.firstIndex(of: family) ?? ModelCatalog.bundledNames.count, m.network.scale)
         }
         models.sort { rank($0) < rank($1) || (rank($0) == rank($1) && $0.metadata.name < $1.metadata.name) }

@@ -89,7 +89,9 @@ struct Stream: ParsableCommand {
             let cores = ProcessInfo.processInfo.activeProcessorCount
             settings.workers = threads ?? (endpoints.count == 1 ? 1 : cores)
             let bands = endpoints.count == 1 && threads == nil ? cores : 1
-            let upscaler = try ModelCatalog.upscaler(named: models.model, scale: models.scale, bandsPerFrame: bands)
+            // Live cameras send H.264/H.265: the camera family unless --family or --model says otherwise.
+            let model = models.chosenModel(lossyInput: true, input: "a live stream") { if !quiet { Terminal.note($0) } }
+            let upscaler = try ModelCatalog.upscaler(named: model, scale: models.scale, bandsPerFrame: bands)
             let json = progress == .json
             let job = StreamJob(endpoints: endpoints, settings: settings, upscaler: upscaler, json: json,
                                 notify: { if !quiet { Terminal.note($0) } },

@@ -62,7 +62,7 @@ struct Upscale: ParsableCommand {
     func run() throws {
         configureFFmpegLogging(verbose: verbose)
         try reportingErrors {
-            let upscaler = try ModelCatalog.upscaler(named: models.model, scale: models.scale)
+            let upscaler = try ModelCatalog.upscaler(named: models.chosenModel(forFile: input, note: note), scale: models.scale)
             var o = UpscaleOptions(input: input, output: output)
             o.encoder = encoder
             o.crf = crf
