@@ -126,3 +126,27 @@ struct ModelFileTests {
         }
     }
 }
+
+/// `--model SIZE --family F` picks the family that fits the input, and says so.
+@Suite(.serialized)
+struct ModelChoiceTests {
+    @Test func sizeClassBecomesTheFamilyThatFitsTheInput() throws {
+        let folder = NSTemporaryDirectory() + "vsr-weights-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        try tinyModel().write(to: URL(fileURLWithPath: folder + "/camera-fast-x2.safetensors"))
+        setenv("VSR_WEIGHTS", folder, 1)
+        defer { unsetenv("VSR_WEIGHTS") }
+        typealias C = ModelCatalog
+        let lossy = C.choose("fast", family: .auto, scale: 2, lossyInput: true, input: "in.mp4")
+        #expect(lossy.name == "camera-fast" && lossy.why?.contains("camera-fast-x2") == true)
+        let clean = C.choose("fast", family: .auto, scale: 2, lossyInput: false, input: "in.png")
+        #expect(clean.name == "fast" && clean.why?.contains("lossless") == true)
+        let missing = C.choose("fast", family: .auto, scale: 3, lossyInput: true, input: "in.mp4")
+        #expect(missing.name == "fast" && missing.why?.contains("not installed") == true)
+        #expect(C.choose("fast", family: .camera, scale: 2, lossyInput: false, input: "in.png").name == "camera-fast")
+        #expect(C.choose("fast", family: .paper, scale: 2, lossyInput: true, input: "in.mp4") == ("fast", nil))
+        #expect(C.choose("my.safetensors", family: .auto, scale: 2, lossyInput: true, input: "in.mp4") == ("my.safetensors", nil))
+        #expect(C.choose("bicubic", family: .camera, scale: 2, lossyInput: true, input: "in.mp4") == ("bicubic", nil))
+    }
+}
