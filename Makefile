@@ -12,7 +12,7 @@ VSR := .build/release/vsr
 VSR_PORTABLE ?= $(shell grep -qw avx2 /proc/cpuinfo 2>/dev/null && echo 0 || echo 1)
 export VSR_PORTABLE
 
-.PHONY: all deps build demo test bench bench-quality clean
+.PHONY: all deps build demo test fuzz bench bench-quality clean
 
 all: build
 
@@ -44,6 +44,14 @@ test: deps
 	$(SWIFT) test --skip-build
 	$(SWIFT) build $(RELEASE_TESTS) --build-tests
 	$(SWIFT) test $(RELEASE_TESTS) --skip-build
+	scripts/fuzz.sh $(FUZZ_SMOKE_SECONDS)
+
+# Fuzz targets (model files, media from memory, stream configs) with libFuzzer + ASan, FUZZ_SECONDS each;
+# make test runs each for FUZZ_SMOKE_SECONDS so they keep building and the corpus keeps passing.
+FUZZ_SECONDS ?= 600
+FUZZ_SMOKE_SECONDS ?= 10
+fuzz: deps
+	scripts/fuzz.sh $(FUZZ_SECONDS)
 
 # Regenerates BENCHMARKS.md (over 25 minutes on 2 cores; the pipeline table alone takes 15+). The peers go into a throwaway venv; the
 # exporters need the training requirements (CPU-only torch, onnx).

@@ -21,6 +21,8 @@ let package = Package(
     platforms: [.macOS(.v15)],
     products: [
         .executable(name: "vsr", targets: ["vsr"]),
+        // Fuzz targets (make fuzz builds them with libFuzzer); a plain build replays inputs.
+        .executable(name: "vsr-fuzz", targets: ["vsr-fuzz"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -43,6 +45,7 @@ let package = Package(
             "VSRCore", "VSRMedia", "VSRKernels", "VSRKernelsAVX512", "VSRModels", "VSRQuality",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
+        .executableTarget(name: "vsr-fuzz", dependencies: ["VSRCore", "VSRMedia", "VSRKernels", "VSRModels"]),
         .testTarget(name: "VSRCoreTests", dependencies: ["VSRCore", "VSRMedia", "VSRKernels", "VSRPipeline"], exclude: ["Regressions"]),
         .testTarget(name: "VSRPipelineTests", dependencies: ["VSRPipeline"]),
         .testTarget(name: "VSRQualityTests", dependencies: ["VSRQuality", "VSRKernels", "VSRModels"], exclude: ["Fixtures"]),

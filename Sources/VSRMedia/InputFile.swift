@@ -1,4 +1,5 @@
 import CFFmpeg
+import Foundation
 
 /// A demuxer: an opened media file or URL whose packets are read in order.
 public final class InputFile: @unchecked Sendable {
@@ -7,14 +8,28 @@ public final class InputFile: @unchecked Sendable {
     /// Set to nonzero to make blocking FFmpeg I/O on this input return AVERROR_EXIT.
     private let interruptFlag: UnsafeMutablePointer<Int32>
 
+    /// The in-memory source of `init(data:name:)`, which the context reads until it is closed.
+    private let memory: MemoryIO?
+
     /// Opens `url`. `options` are libavformat's (e.g. "rtsp_transport": "tcp", "timeout": "5000000").
-    public init(url: String, format: String? = nil, options: [String: String] = [:]) throws(FFmpegError) {
+    public convenience init(url: String, format: String? = nil, options: [String: String] = [:]) throws(FFmpegError) {
+        try self.init(url: url, format: format, options: options, memory: nil)
+    }
+
+    /// Opens media held in memory (the fuzz target's inputs): the same demuxers, no file.
+    public convenience init(data: Data, name: String = "memory") throws(FFmpegError) {
+        try self.init(url: name, format: nil, options: [:], memory: MemoryIO(data))
+    }
+
+    private init(url: String, format: String?, options: [String: String], memory: MemoryIO?) throws(FFmpegError) {
         self.url = url
+        self.memory = memory
         interruptFlag = .allocate(capacity: 1)
         interruptFlag.initialize(to: 0)
         var ctx: UnsafeMutablePointer<AVFormatContext>? = avformat_alloc_context()
         guard let allocated = ctx else { fatalError("avformat_alloc_context: out of memory") }
         vsr_set_interrupt(allocated, interruptFlag)
+        if let memory { allocated.pointee.pb = memory.context }
         var dict = Dictionary(options)
         defer { av_dict_free(&dict.pointer) }
         let inputFormat = format.flatMap { av_find_input_format($0) }

@@ -4,6 +4,7 @@ import CFFmpeg
 public final class Scaler: @unchecked Sendable {
     let context: OpaquePointer
     public let sourceWidth: Int, sourceHeight: Int, destinationWidth: Int, destinationHeight: Int
+    public let sourceFormat: AVPixelFormat
 
     public enum Filter: String, Sendable, CaseIterable { case bilinear, bicubic, lanczos, point, area
         var flags: Int32 {
@@ -34,6 +35,7 @@ public final class Scaler: @unchecked Sendable {
                                          destinationFullRange ? 1 : 0, 0, 1 << 16, 1 << 16)
         }
         sourceWidth = sw; sourceHeight = sh; destinationWidth = dw; destinationHeight = dh
+        sourceFormat = sf
     }
 
     deinit { sws_freeContext(context) }

@@ -37,6 +37,25 @@ public struct YUVPicture: Sendable {
         v = copy(2, cw, ch)
     }
 
+    /// A decoded frame of any pixel format and size as 8-bit 4:2:0 (swscale converts).
+    public static func converted(_ f: Frame) throws(FFmpegError) -> YUVPicture {
+        var converter: (Scaler, Frame)?
+        return try converted(f, reusing: &converter)
+    }
+
+    /// As `converted(_:)`, keeping the converter for the next frame of the same format and size.
+    static func converted(_ f: Frame, reusing converter: inout (Scaler, Frame)?) throws(FFmpegError) -> YUVPicture {
+        guard f.width > 0, f.height > 0 else { throw FFmpegError(vsr_averror(EINVAL), "a frame without a size") }
+        if f.pixelFormat == AV_PIX_FMT_YUV420P { return YUVPicture(f) }
+        if converter == nil || converter!.0.sourceWidth != f.width || converter!.0.sourceHeight != f.height
+            || converter!.0.sourceFormat != f.pixelFormat {
+            converter = (try Scaler(from: f.pixelFormat, f.width, f.height, to: AV_PIX_FMT_YUV420P, f.width, f.height),
+                         try Frame.allocate(format: AV_PIX_FMT_YUV420P, width: f.width, height: f.height))
+        }
+        converter!.0.scale(f, into: converter!.1)
+        return YUVPicture(converter!.1)
+    }
+
     /// Copies into a yuv420p frame of the same size.
     func store(into f: Frame) {
         func put(_ p: Int, _ data: [UInt8], _ w: Int, _ h: Int) {
@@ -119,13 +138,7 @@ public final class YUVClipReader {
     }
 
     private func convert(_ f: Frame) throws(FFmpegError) -> YUVPicture {
-        if f.pixelFormat == AV_PIX_FMT_YUV420P { return YUVPicture(f) }
-        if converter == nil || converter!.0.sourceWidth != f.width || converter!.0.sourceHeight != f.height {
-            converter = (try Scaler(from: f.pixelFormat, f.width, f.height, to: AV_PIX_FMT_YUV420P, f.width, f.height),
-                         try Frame.allocate(format: AV_PIX_FMT_YUV420P, width: f.width, height: f.height))
-        }
-        converter!.0.scale(f, into: converter!.1)
-        return YUVPicture(converter!.1)
+        try YUVPicture.converted(f, reusing: &converter)
     }
 }
 

@@ -109,17 +109,13 @@ struct Stream: ParsableCommand {
 
     private func loadEndpoints() throws -> [StreamEndpoint] {
         guard let config else { return [StreamEndpoint(input: input!, output: output!, format: format)] }
-        guard let data = FileManager.default.contents(atPath: config),
-              let o = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
-              let list = o["streams"] as? [[String: Any]], !list.isEmpty else {
-            throw ValidationError("\(config) must be JSON like {\"streams\": [{\"input\": URL, \"output\": URL}]}")
+        // Read at most 1 MiB: /dev/zero or a huge file given by mistake must not fill the memory.
+        guard let handle = FileHandle(forReadingAtPath: config), let data = try? handle.read(upToCount: 1 << 20) else {
+            throw ValidationError("cannot read \(config)")
         }
-        return try list.enumerated().map { i, s in
-            guard let input = s["input"] as? String, let output = s["output"] as? String else {
-                throw ValidationError("\(config): stream \(i + 1) needs \"input\" and \"output\"")
-            }
-            return StreamEndpoint(input: input, output: output, format: s["format"] as? String ?? format,
-                                  name: s["name"] as? String ?? "camera\(i + 1)")
+        guard data.count < 1 << 20 else { throw ValidationError("\(config) is larger than 1 MiB; it is not a stream list") }
+        do { return try StreamConfig.endpoints(from: data, source: config, defaultFormat: format) } catch {
+            throw ValidationError(error.description)
         }
     }
 }

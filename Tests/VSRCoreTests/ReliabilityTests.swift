@@ -69,12 +69,28 @@ struct ReliabilityTests {
     func fuzzFoundMediaIsRefused(name: String) throws {
         let s = Scratch()
         do {
-            try upscale(Self.regressions.appendingPathComponent(name).path, s.path("out.mkv"))
+            try upscale(Self.regressions.appendingPathComponent("media/\(name)").path, s.path("out.mkv"))
             Issue.record("\(name) was accepted")
         } catch {
             #expect("\(error)".contains("not a media file"), "\(error)")
         }
         #expect(s.files.isEmpty, "left behind: \(s.files)")
+    }
+
+    /// Every input in Regressions/TARGET (crashes and hangs found by fuzzing, or reported) goes
+    /// through its fuzz target again, in the replay build of `vsr-fuzz`: each must end normally.
+    @Test(arguments: ["media", "model", "config"])
+    func fuzzRegressionsReplay(target: String) throws {
+        let folder = Self.regressions.appendingPathComponent(target)
+        let inputs = try FileManager.default.contentsOfDirectory(atPath: folder.path).sorted().map { folder.appendingPathComponent($0).path }
+        #expect(!inputs.isEmpty)
+        // The test bundle sits beside the products of the same build.
+        let replay = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+            .appendingPathComponent("vsr-fuzz").path
+        let bundleDir = Bundle.main.bundleURL.deletingLastPathComponent().appendingPathComponent("vsr-fuzz").path
+        let tool = FileManager.default.isExecutableFile(atPath: replay) ? replay : bundleDir
+        let out = try run(tool, [target] + inputs)
+        #expect(out.split(separator: "\n").count == inputs.count, "\(out)")
     }
 
     /// --overwrite replaces the output, never the input, however the output is spelled.
