@@ -42,8 +42,8 @@ public final class UpscaleJob: @unchecked Sendable {
         return url.deletingLastPathComponent().appendingPathComponent(name).path
     }
 
-    /// Runs to the end of the input, or until `stop` is raised (then the partial output is kept
-    /// and finalised under its temporary name).
+    /// Runs to the end of the input, or until `stop` is raised (then the frames not yet upscaled
+    /// are dropped and the partial output is finalised, playable, under its temporary name).
     public func run(stop: StopFlag = StopFlag(), onStart: (Double) -> Void = { _ in }) throws -> UpscaleSummary {
         let start = DispatchTime.now().uptimeNanoseconds
         // The input's problems come first: they are the ones the user meant to fix.
@@ -150,7 +150,9 @@ public final class UpscaleJob: @unchecked Sendable {
         }
 
         group.spawn("decode") { [progress] in
-            defer { decoded.finish() }
+            // Closing `packets` releases a demuxer blocked on a full queue when decoding ends
+            // early (a stop closes `decoded`); after a normal end the demuxer is already done.
+            defer { decoded.finish(); packets.close() }
             let stage = DecodeStage(setup: m, progress: progress, clock: clock)
             try stage.run(packets: packets, output: decoded)
         }
@@ -160,6 +162,13 @@ public final class UpscaleJob: @unchecked Sendable {
                 let fu = fu.value
                 defer { upscaled.finish() }
                 while let item = decoded.pop() {
+                    // Stopped: the frames still queued are dropped (closing the queue also
+                    // releases the decoder), the ones already upscaled are encoded and the file
+                    // is finished, so a stop takes about one frame's time, not a queue's.
+                    if stop.isRaised {
+                        decoded.close()
+                        break
+                    }
                     let out = try fu.upscale(item.frame, clock: clock)
                     out.pointer.pointee.pict_type = AV_PICTURE_TYPE_NONE  // let the encoder place keyframes
                     if !upscaled.push(out, sequence: item.sequence) { break }

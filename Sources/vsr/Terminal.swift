@@ -1,6 +1,7 @@
 import ArgumentParser
 import Dispatch
 import Foundation
+import Synchronization
 import VSRCore
 import VSRPipeline
 
@@ -11,20 +12,29 @@ enum Terminal {
     static func write(_ s: String) { FileHandle.standardError.write(s.data(using: .utf8)!) }
 }
 
-/// SIGINT/SIGTERM: the first asks the job to stop and finish cleanly; the second quits at once.
+/// SIGINT/SIGTERM: the first asks the job to stop and finish its file (the queued frames are
+/// dropped, so this takes about a frame's time); the second says it is still finishing, since
+/// quitting then would leave a file without its index; the third quits at once.
 final class InterruptHandler {
     let stop = StopFlag()
     private let sources: [any DispatchSourceSignal]
 
     init(onFirst: @escaping @Sendable () -> Void = {}) {
         let stop = self.stop
+        let count = Atomic<Int>(0)
         sources = [SIGINT, SIGTERM].map { sig in
             signal(sig, SIG_IGN)
             let source = DispatchSource.makeSignalSource(signal: sig, queue: .global())
             source.setEventHandler {
-                if stop.isRaised { exit(130) }
-                stop.raise()
-                onFirst()
+                switch count.add(1, ordering: .relaxed).newValue {
+                case 1:
+                    stop.raise()
+                    onFirst()
+                case 2:
+                    Terminal.note("finishing the file so that it plays; Ctrl-C once more quits at once and leaves it unplayable")
+                default:
+                    exit(130)
+                }
             }
             source.resume()
             return source

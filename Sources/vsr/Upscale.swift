@@ -71,7 +71,7 @@ struct Upscale: ParsableCommand {
             o.format = format
             o.overwrite = overwrite
             let job = UpscaleJob(options: o, upscaler: upscaler, notify: note)
-            let interrupts = InterruptHandler { Terminal.note("stopping: finishing the frames in flight (Ctrl-C again quits at once)") }
+            let interrupts = InterruptHandler { Terminal.note("stopping: finishing the file with the frames upscaled so far") }
             var reporter: ProgressReporter?
             defer { reporter?.stop() }  // also when the job fails
             let summary = try job.run(stop: interrupts.stop) { sourceFPS in
