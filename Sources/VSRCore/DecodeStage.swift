@@ -10,13 +10,14 @@ final class DecodeStage {
     let clock: StageClock
     private var sequence = 0
     private var lastPTS: Int64? = nil
-    private var converter: (Scaler, FramePool)? = nil
+    private let conformer: FrameConformer
     private let frameStep: Int64
 
     init(setup: MediaSetup, progress: ProgressCounter, clock: StageClock) {
         m = setup
         self.progress = progress
         self.clock = clock
+        conformer = FrameConformer(layout: setup.layout)
         let tb = setup.input.stream(setup.videoIndex).pointee.time_base
         frameStep = max(1, av_rescale_q(1, av_inv_q(setup.frameRate), tb))
     }
@@ -62,21 +63,6 @@ final class DecodeStage {
         if let last = lastPTS, pts <= last { pts = last + 1 }  // encoders need increasing timestamps
         lastPTS = pts
         f.pts = pts
-        let l = m.layout
-        let format = MediaSetup.sameLayout(f.pixelFormat)
-        if format == l.workFormat && f.width == l.width && f.height == l.height {
-            f.pointer.pointee.format = l.workFormat.rawValue
-            return f
-        }
-        if converter == nil || converter!.0.sourceWidth != f.width || converter!.0.sourceHeight != f.height {
-            let s = try Scaler(from: f.pixelFormat, f.width, f.height, to: l.workFormat, l.width, l.height,
-                               filter: .bicubic, sourceFullRange: l.fullRange, destinationFullRange: l.fullRange)
-            converter = (s, try FramePool(format: l.workFormat, width: l.width, height: l.height))
-        }
-        let (scaler, pool) = converter!
-        let out = try pool.get()
-        out.copyProperties(from: f)
-        scaler.scale(f, into: out)
-        return out
+        return try conformer.conform(f)
     }
 }

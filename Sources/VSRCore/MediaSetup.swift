@@ -140,11 +140,9 @@ struct MediaSetup {
         let inFormat = decoder.pixelFormat
         let desc = av_pix_fmt_desc_get(inFormat)!.pointee
         let deep = desc.comp.0.depth > 8
-        let rgbOrGray = desc.flags & UInt64(AV_PIX_FMT_FLAG_RGB) != 0 || desc.nb_components <= 2
         let work: AVPixelFormat = image ? (deep ? AV_PIX_FMT_YUV444P16LE : AV_PIX_FMT_YUV444P)
                                         : (deep ? AV_PIX_FMT_YUV420P10LE : AV_PIX_FMT_YUV420P)
-        let fullRange = rgbOrGray || decoder.codecContext.pointee.color_range == AVCOL_RANGE_JPEG
-            || inFormat == AV_PIX_FMT_YUVJ420P || inFormat == AV_PIX_FMT_YUVJ422P || inFormat == AV_PIX_FMT_YUVJ444P
+        let fullRange = isFullRange(decoder)
         if sameLayout(inFormat) != work && !image {
             notify("converting \(pixelFormatName(inFormat)) to \(pixelFormatName(work)) for upscaling")
         }

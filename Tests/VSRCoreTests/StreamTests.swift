@@ -68,6 +68,32 @@ struct StreamTests {
         #expect(zip(t.dropFirst(), t).allSatisfy { $0 > $1 }, "timestamps must increase")
     }
 
+    /// Y statistics of the first frames, as stored (no range conversion): signalstats' YAVG,
+    /// YLOW (10th percentile) and YHIGH (90th), averaged over the frames.
+    static func lumaLevels(_ path: String) throws -> [Double] {
+        let j = try probe("movie=\(path),trim=end_frame=10,signalstats", ["-f", "lavfi", "-show_entries",
+                          "frame_tags=lavfi.signalstats.YAVG,lavfi.signalstats.YLOW,lavfi.signalstats.YHIGH"])
+        let frames = (j["frames"] as! [[String: Any]]).map { $0["tags"] as! [String: String] }
+        return ["YAVG", "YLOW", "YHIGH"].map { k in frames.map { Double($0["lavfi.signalstats.\(k)"]!)! }.reduce(0, +) / Double(frames.count) }
+    }
+
+    /// A yuvj422p MJPEG camera (full range, converted to 4:2:0 for upscaling) keeps its levels
+    /// through `vsr stream` exactly as through `vsr upscale`: one conversion rule for both paths
+    /// (the live path converted without the range flags and squeezed black and white to 16-235).
+    @Test func fullRangeMJPEGKeepsItsLevelsLiveAsInFiles() throws {
+        let s = Scratch()
+        try makeClip(s.path("cam.avi"), video: "testsrc2=size=160x96:rate=25", seconds: 1, extra: ["-c:v", "mjpeg", "-pix_fmt", "yuvj422p"])
+        try upscale(s.path("cam.avi"), s.path("file.mkv")) { $0.encoder = "ffv1" }
+        var settings = Self.settings(duration: 0.8)
+        settings.realtime = true
+        settings.encoder = "ffv1"
+        _ = try Self.run(StreamEndpoint(input: s.path("cam.avi"), output: s.path("live.mkv")), settings)
+        let file = try Self.lumaLevels(s.path("file.mkv")), live = try Self.lumaLevels(s.path("live.mkv"))
+        let source = try Self.lumaLevels(s.path("cam.avi"))
+        #expect(file[2] - file[1] > 0.9 * (source[2] - source[1]), "the file path keeps the full range: \(file) vs \(source)")
+        for i in 0..<3 { #expect(abs(file[i] - live[i]) < 3, "file \(file) vs live \(live)") }
+    }
+
     /// A network that takes 150 ms a frame on a 25 fps source: the input is never held up,
     /// late frames fall back (or are dropped), every frame is accounted for, latency is bounded.
     @Test(arguments: [OverloadPolicy.bicubic, .drop])

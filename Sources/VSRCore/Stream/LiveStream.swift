@@ -59,7 +59,7 @@ final class LiveStream: @unchecked Sendable {
         let decoder = try Decoder(stream: input.stream(vi), threads: 1)
         let deep = av_pix_fmt_desc_get(decoder.pixelFormat).map { $0.pointee.comp.0.depth > 8 } ?? false
         var layout = FrameLayout(workFormat: deep ? AV_PIX_FMT_YUV420P10LE : AV_PIX_FMT_YUV420P, width: decoder.width,
-                                 height: decoder.height, scale: scale, fullRange: decoder.codecContext.pointee.color_range == AVCOL_RANGE_JPEG)
+                                 height: decoder.height, scale: scale, fullRange: MediaSetup.isFullRange(decoder))
         outputPool = try FramePool(format: layout.workFormat, width: layout.width * scale, height: layout.height * scale)
         var rate = input.guessFrameRate(stream: vi)
         if rate.num <= 0 || rate.den <= 0 { rate = AVRational(num: 25, den: 1) }
@@ -127,7 +127,7 @@ final class LiveStream: @unchecked Sendable {
         let audioIndex = (0..<input.streamCount).first { input.stream($0).pointee.codecpar.pointee.codec_type == AVMEDIA_TYPE_AUDIO }
         let vtb = input.stream(vi).pointee.time_base
         let packet = Packet(), frame = Frame()
-        var converter: (Scaler, FramePool)? = nil
+        let conformer = FrameConformer(layout: layout)
         // Output clock: the first session starts at 0; a reconnected one continues from the last
         // frame plus the time that really passed, so the output timeline has the true gap.
         var offset: Int64? = nil
@@ -170,30 +170,13 @@ final class LiveStream: @unchecked Sendable {
                 if pts <= lastPTS { pts = lastPTS + frameMicros }
                 lastPTS = pts
                 lastAt = monotonicNanos()
-                guard let ready = try? conform(f, converter: &converter) else { continue }
+                guard let ready = try? conformer.conform(f) else { continue }
                 stats.received()
                 submit(LiveItem(sequence: sequence, frame: ready, received: monotonicNanos(), pts: pts))
                 sequence += 1
             }
         }
         return "stopped"
-    }
-
-    /// The working format and the first session's size, whatever the camera sends after a reconnect.
-    private func conform(_ f: Frame, converter: inout (Scaler, FramePool)?) throws -> Frame {
-        let l = layout
-        if MediaSetup.sameLayout(f.pixelFormat) == l.workFormat && f.width == l.width && f.height == l.height {
-            f.pointer.pointee.format = l.workFormat.rawValue
-            return f
-        }
-        if converter == nil || converter!.0.sourceWidth != f.width || converter!.0.sourceHeight != f.height {
-            converter = (try Scaler(from: f.pixelFormat, f.width, f.height, to: l.workFormat, l.width, l.height),
-                         try FramePool(format: l.workFormat, width: l.width, height: l.height))
-        }
-        let out = try converter!.1.get()
-        out.copyProperties(from: f)
-        converter!.0.scale(f, into: out)
-        return out
     }
 
     // MARK: encoder + muxer
