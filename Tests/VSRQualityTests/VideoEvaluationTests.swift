@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import VSRKernels
+import VSRMedia
 @testable import VSRQuality
 
 /// Runs the ffmpeg CLI; stdout is returned, stderr discarded (read concurrently by the OS: both
@@ -26,6 +27,7 @@ struct VideoEvaluationTests {
 
     /// A 12-frame lossless HR clip with moving detail (192x128; 190x126 is cropped to 184x120 at x4).
     func makeHR(size: String = "192x128") throws -> String {
+        configureFFmpegLogging(verbose: false)  // the encoders' banners would fill the test log
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         let path = folder + "/hr.mkv"
         try ffmpeg(["-y", "-f", "lavfi", "-i", "testsrc2=size=\(size):rate=25", "-frames:v", "12",
