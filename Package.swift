@@ -48,7 +48,7 @@ let package = Package(
         .executableTarget(name: "vsr-fuzz", dependencies: ["VSRCore", "VSRMedia", "VSRKernels", "VSRModels"]),
         .testTarget(name: "VSRCoreTests", dependencies: ["VSRCore", "VSRMedia", "VSRKernels", "VSRPipeline"], exclude: ["Regressions"]),
         .testTarget(name: "VSRPipelineTests", dependencies: ["VSRPipeline"]),
-        .testTarget(name: "VSRQualityTests", dependencies: ["VSRQuality", "VSRKernels", "VSRModels"], exclude: ["Fixtures"]),
+        .testTarget(name: "VSRQualityTests", dependencies: ["VSRQuality", "VSRKernels", "VSRMedia", "VSRModels"], exclude: ["Fixtures"]),
         .testTarget(name: "VSRKernelsTests", dependencies: ["VSRKernels", "VSRKernelsAVX512"]),
         .testTarget(name: "VSRModelsTests", dependencies: ["VSRModels", "VSRKernels"], exclude: ["Fixtures"]),
     ],

@@ -87,6 +87,10 @@ public struct ModelMetadata: Sendable {
     public let training: String?
     /// Measured PSNR/SSIM by dataset name, when the exporter recorded them.
     public let quality: [String: (psnr: Double, ssim: Double)]
+    /// Measured on compressed video (training/video_quality.py): gain over Lanczos in dB by
+    /// x264 CRF, on `videoClip`.
+    public let videoGain: [Int: Double]
+    public let videoClip: String?
 
     init(json: String, path: String) throws(ModelFileError) {
         let fail = { (why: String) in ModelFileError(path, why) }
@@ -128,6 +132,13 @@ public struct ModelMetadata: Sendable {
             if let d = v as? [String: Any], let p = d["psnr"] as? Double { quality[set] = (p, d["ssim"] as? Double ?? 0) }
         }
         self.quality = quality
+        let video = o["video"] as? [String: Any]
+        videoClip = video?["clip"] as? String
+        var gains: [Int: Double] = [:]
+        for (crf, v) in video?["crf"] as? [String: Any] ?? [:] {
+            if let c = Int(crf), let g = (v as? [String: Any])?["gain_over_lanczos"] as? Double { gains[c] = g }
+        }
+        videoGain = gains
     }
 }
 

@@ -40,10 +40,15 @@ struct Models: ParsableCommand {
             guard let v = m.metadata.quality[set] else { return "-" }
             return String(format: "%.2f / %.4f", v.psnr, v.ssim)
         }
-        let header = ["model", "scale", "params", "MAC/px", "Set5 PSNR / SSIM", "Set14 PSNR / SSIM"]
+        func video(_ m: ModelFile) -> String {
+            let g = m.metadata.videoGain
+            guard !g.isEmpty else { return "-" }
+            return g.keys.sorted().map { String(format: "%+.2f", g[$0]!) }.joined(separator: " / ")
+        }
+        let header = ["model", "scale", "params", "MAC/px", "Set5 PSNR / SSIM", "Set14 PSNR / SSIM", "x264 CRF 23 / 28 / 33 vs lanczos"]
         let rows = models.map { m in
             [m.metadata.name, "x\(m.network.scale)", "\(m.network.parameterCount)", "\(m.network.macsPerPixel)",
-             quality(m, "Set5"), quality(m, "Set14")]
+             quality(m, "Set5"), quality(m, "Set14"), video(m)]
         }
         let widths = header.indices.map { c in ([header] + rows).map { $0[c].count }.max()! }
         for row in [header] + rows {
@@ -53,6 +58,10 @@ struct Models: ParsableCommand {
                 return c == 0 ? row[c] + fill : fill + row[c]
             }
             print(cells.joined(separator: "  "))
+        }
+        if let clip = models.compactMap(\.metadata.videoClip).first {
+            print("Set5/Set14: clean bicubic LR (vsr eval). CRF columns: Y-PSNR gain over lanczos in dB on \(clip) "
+                  + "downscaled, x264 medium at that CRF (vsr eval-video; training/video_quality.py records them).")
         }
         let missing = ModelCatalog.bundledNames.flatMap { n in [2, 3, 4].map { (n, $0) } }
             .filter { n, s in !models.contains { $0.metadata.name == "\(n)-x\(s)" } }
@@ -69,6 +78,9 @@ struct Models: ParsableCommand {
                 "parameters": m.network.parameterCount, "macs_per_pixel": m.network.macsPerPixel, "path": m.path,
             ]
             for (set, v) in m.metadata.quality { entry[set] = ["psnr": v.psnr, "ssim": v.ssim] }
+            if let clip = m.metadata.videoClip {
+                entry["video"] = ["clip": clip, "gain_over_lanczos": Dictionary(uniqueKeysWithValues: m.metadata.videoGain.map { (String($0.key), $0.value) })]
+            }
             return entry
         }
         let data = try JSONSerialization.data(withJSONObject: ["models": list], options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])
