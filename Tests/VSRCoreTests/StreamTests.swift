@@ -147,6 +147,41 @@ struct StreamTests {
         #expect(widest < 1.6, "the output went silent for \(widest) s while the input was down")
     }
 
+    /// A UDP camera that restarts (its clock starting over) within the input timeout: no reconnect
+    /// is seen, the timestamps jump back. Audio packets with a decreasing dts made the muxer fail,
+    /// and the failure left the workers blocked: vsr hung. Now the new clock starts a new session.
+    @Test(.timeLimit(.minutes(1))) func sourceClockRestartWithoutAGapIsANewSession() throws {
+        let s = Scratch()
+        let port = Self.freePort()
+        let url = "udp://127.0.0.1:\(port)?pkt_size=1316"
+        @Sendable func camera(_ seconds: Double) throws -> Process {
+            let p = Process()
+            p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+            p.arguments = ["ffmpeg", "-v", "error", "-re", "-f", "lavfi", "-i", "testsrc2=size=160x96:rate=25",
+                           "-f", "lavfi", "-i", "sine=frequency=440:sample_rate=48000", "-t", String(seconds),
+                           "-c:v", "libx264", "-preset", "ultrafast", "-tune", "zerolatency", "-g", "10",
+                           "-c:a", "aac", "-f", "mpegts", url]
+            p.standardError = FileHandle.nullDevice
+            try p.run()
+            return p
+        }
+        let sources = Thread {
+            if let first = try? camera(3) {
+                first.waitUntilExit()
+                Thread.sleep(forTimeInterval: 0.5)
+                _ = try? camera(3)
+            }
+        }
+        sources.start()
+        var settings = Self.settings(duration: 7.5)
+        settings.timeoutSeconds = 3
+        let r = try Self.run(StreamEndpoint(input: "udp://127.0.0.1:\(port)", output: s.path("out.ts")), settings)
+        #expect((r["frames_out"] as! Int) > 110, "frames from both sessions: \(r)")
+        let t = try Self.packetTimes(s.path("out.ts"))
+        #expect(zip(t.dropFirst(), t).allSatisfy { $0 > $1 }, "video timestamps must stay monotonic")
+        #expect(try audioPacketHashes(s.path("out.ts")).count > 150, "audio from both sessions")
+    }
+
     /// The protocols cameras and media servers speak besides UDP/TCP: vsr calls an SRT listener
     /// (an encoder in listener mode) and publishes FLV to an RTMP server (ffmpeg's own `-listen`).
     @Test func srtInputAndRtmpOutput() throws {

@@ -1,4 +1,5 @@
 import DequeModule
+import VSRPipeline
 import Foundation
 
 /// The frames waiting for the shared worker pool, one short queue per stream. Submitting never
@@ -59,4 +60,8 @@ final class FairScheduler<Item: Sendable>: @unchecked Sendable {
         condition.broadcast()
         condition.unlock()
     }
+}
+
+extension FairScheduler: Cancellable {
+    func cancel() { close() }
 }

@@ -133,6 +133,9 @@ final class LiveStream: @unchecked Sendable {
         var offset: Int64? = nil
         var sessionStart: UInt64 = 0
         var firstMicros: Int64 = 0
+        // The last input timestamp of each stream: a clock that jumps back by more than a second
+        // is a source that restarted without the input noticing a gap (UDP): a new session.
+        var lastInput: [Int: Int64] = [:]
         func micros(_ ts: Int64, _ tb: AVRational) -> Int64 { av_rescale_q(ts, tb, AVRational(num: 1, den: 1_000_000)) }
 
         while !stop.isRaised {
@@ -142,6 +145,14 @@ final class LiveStream: @unchecked Sendable {
             let index = packet.streamIndex
             let tb = input.stream(index).pointee.time_base
             let ts = packet.pts != noTimestamp ? packet.pts : packet.dts
+            if ts != noTimestamp, index == vi || index == audioIndex {
+                let now = micros(ts, tb)
+                if let last = lastInput[index], now < last - 1_000_000 {
+                    offset = nil
+                    lastInput = [:]
+                }
+                lastInput[index] = now
+            }
             if offset == nil, ts != noTimestamp {
                 firstMicros = micros(ts, tb)
                 let gap = Int64((monotonicNanos() &- lastAt) / 1000)
@@ -244,9 +255,17 @@ final class LiveStream: @unchecked Sendable {
 
     private func writeAudio() throws {
         while case .item(let a) = audio.pop(timeout: 0) {
+            // Muxers refuse a decreasing dts; a packet from before a source's clock restart is
+            // dropped rather than ending the stream.
+            let dts = a.packet.dts != noTimestamp ? a.packet.dts : a.packet.pts
+            if dts != noTimestamp {
+                if dts <= lastAudioDTS { continue }
+                lastAudioDTS = dts
+            }
             _ = try output.write(a.packet, timeBase: a.timeBase, audio: true)
         }
     }
+    private var lastAudioDTS = Int64.min
 
     func interruptInput() { input.interrupt() }
 }

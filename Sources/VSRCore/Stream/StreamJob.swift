@@ -48,6 +48,10 @@ public final class StreamJob: @unchecked Sendable {
         let budgetNanos = UInt64(settings.maxLatencyMilliseconds * 1e6)
         let bicubic = BicubicUpscaler(scale: upscaler.scale)
         let group = StageGroup()
+        // A failing stage (a muxer error, say) must release every other one: workers blocked on a
+        // stream's results, readers on the scheduler. Without this, vsr hung instead of exiting.
+        group.register(scheduler, StopOnFailure(stop: stop, streams: streams))
+        for s in streams { group.register(s.results, s.audio) }
         let finished = StopFlag()  // every stream's reader is done
 
         // Readers: one per camera, never blocked by the rest of the pipeline.
@@ -170,3 +174,14 @@ final class AtomicCounter: Sendable {
 }
 
 import Synchronization
+
+/// Raises the job's stop flag and interrupts every input when a stage fails, so the readers end
+/// too (they otherwise go on reconnecting) and the failure is reported.
+struct StopOnFailure: Cancellable, @unchecked Sendable {
+    let stop: StopFlag
+    let streams: [LiveStream]
+    func cancel() {
+        stop.raise()
+        streams.forEach { $0.interruptInput() }
+    }
+}
