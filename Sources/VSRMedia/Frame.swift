@@ -79,6 +79,13 @@ public final class Frame: @unchecked Sendable {
         f.pointer.pointee.width = Int32(width)
         f.pointer.pointee.height = Int32(height)
         try check(av_frame_get_buffer(f.pointer, 32), "allocating a \(width)x\(height) frame")
+        // Zeroed, padding included: SIMD code in swscale and encoders may read past the width,
+        // and uninitialised bytes there made x264's output differ from run to run.
+        withUnsafeMutablePointer(to: &f.pointer.pointee.buf) {
+            $0.withMemoryRebound(to: UnsafeMutablePointer<AVBufferRef>?.self, capacity: 8) { bufs in
+                for i in 0..<8 { if let b = bufs[i] { memset(b.pointee.data, 0, b.pointee.size) } }
+            }
+        }
         return f
     }
 }

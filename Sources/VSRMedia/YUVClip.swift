@@ -142,13 +142,11 @@ public final class YUVClipReader {
     }
 }
 
-/// Encodes pictures into a video file, one encoder thread (the result is the same on every
-/// machine), constant frame rate.
+/// Encodes pictures into a video file: one encoder thread, constant frame rate.
 public final class YUVClipWriter {
     private let output: OutputFile
     private let encoder: Encoder
     private let stream: Int
-    private let frame: Frame
     private let packet = Packet()
     private var count: Int64 = 0
 
@@ -166,11 +164,11 @@ public final class YUVClipWriter {
         encoder = try Encoder(s)
         stream = try output.addStream(encoder: encoder)
         try output.writeHeader()
-        frame = try Frame.allocate(format: AV_PIX_FMT_YUV420P, width: width, height: height)
     }
 
     public func write(_ picture: YUVPicture) throws(FFmpegError) {
-        try check(av_frame_make_writable(frame.pointer), "preparing a frame")
+        // A fresh zeroed frame each time (Frame.allocate): the encoder may still hold the last one.
+        let frame = try Frame.allocate(format: AV_PIX_FMT_YUV420P, width: picture.width, height: picture.height)
         picture.store(into: frame)
         frame.pts = count
         count += 1

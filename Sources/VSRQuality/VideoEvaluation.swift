@@ -5,7 +5,8 @@ import VSRMedia
 /// `vsr eval-video`: quality on compressed video, the input users actually have.
 ///
 /// The HR clip is cropped to a multiple of 2 x scale, downscaled (swscale: bicubic, area, ...),
-/// encoded at each CRF (one encoder thread, so the result is the same on every machine), decoded,
+/// encoded at each CRF (one encoder thread; x264 in-process still varies by about 0.1 % in size
+/// and up to 0.04 dB between runs, where the ffmpeg CLI does not: cause not found yet), decoded,
 /// upscaled by each model and by the bicubic and Lanczos baselines, and compared with the HR
 /// frames: Y-PSNR and SSIM per frame (border of `border` pixels cropped) and their means. A
 /// "clean" level skips the encoder (the LR frames as downscaled).

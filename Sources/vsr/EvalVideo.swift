@@ -11,7 +11,7 @@ struct EvalVideo: ParsableCommand {
         abstract: "Measure quality on compressed video: downscale a clip, encode it at each CRF, upscale, compare.",
         discussion: """
         The HR clip (cropped to a multiple of 2 x scale) is downscaled with swscale, encoded with one \
-        encoder thread (deterministic), decoded, and upscaled by each --model and by the bicubic and \
+        encoder thread, decoded, and upscaled by each --model and by the bicubic and \
         Lanczos baselines. Y-PSNR and SSIM against the HR frames, `--border` pixels cropped, per frame \
         and on average. 'clean' in --crf measures the unencoded LR (the convention of `vsr eval`). \
         Example: vsr eval-video ../shared/videos/faces.mp4 --scale 2 --crf 23,28,33 --model balanced
