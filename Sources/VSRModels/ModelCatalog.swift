@@ -52,15 +52,15 @@ public enum ModelCatalog {
     /// family for lossless input or images; a camera model that is not installed falls back to
     /// the paper one. Any other name or path is taken as it is. `why` is the one line that says
     /// what was chosen, when something was chosen.
-    public static func choose(_ model: String, family: Family, scale: Int, lossyInput: Bool,
-                              input: String) -> (name: String, why: String?) {
+    public static func choose(_ model: String, family: Family, scale: Int, lossyInput: Bool, input: String,
+                              installed: (String, Int) -> Bool = { bundledPath($0, scale: $1) != nil }) -> (name: String, why: String?) {
         guard sizeClasses.contains(model), family != .paper else { return (model, nil) }
         let camera = "camera-\(model)"
         let reason = family == .camera ? "--family camera" : lossyInput
             ? "\(input) is lossy: the camera family is trained on compressed video"
             : "\(input) is lossless: the paper family is sharper on clean input"
         if family == .auto && !lossyInput { return (model, "model \(model)-x\(scale) (\(reason))") }
-        guard bundledPath(camera, scale: scale) != nil else {
+        guard installed(camera, scale) else {
             return (model, "model \(model)-x\(scale): \(camera)-x\(scale) is not installed (\(reason))")
         }
         return (camera, "model \(camera)-x\(scale) (\(reason); --family paper for the other)")

@@ -130,23 +130,26 @@ struct ModelFileTests {
 /// `--model SIZE --family F` picks the family that fits the input, and says so.
 @Suite(.serialized)
 struct ModelChoiceTests {
-    @Test func sizeClassBecomesTheFamilyThatFitsTheInput() throws {
-        let folder = NSTemporaryDirectory() + "vsr-weights-\(UUID().uuidString)"
-        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(atPath: folder) }
-        try tinyModel().write(to: URL(fileURLWithPath: folder + "/camera-fast-x2.safetensors"))
-        setenv("VSR_WEIGHTS", folder, 1)
-        defer { unsetenv("VSR_WEIGHTS") }
+    @Test func sizeClassBecomesTheFamilyThatFitsTheInput() {
         typealias C = ModelCatalog
-        let lossy = C.choose("fast", family: .auto, scale: 2, lossyInput: true, input: "in.mp4")
-        #expect(lossy.name == "camera-fast" && lossy.why?.contains("camera-fast-x2") == true)
-        let clean = C.choose("fast", family: .auto, scale: 2, lossyInput: false, input: "in.png")
-        #expect(clean.name == "fast" && clean.why?.contains("lossless") == true)
-        let missing = C.choose("fast", family: .auto, scale: 3, lossyInput: true, input: "in.mp4")
-        #expect(missing.name == "fast" && missing.why?.contains("not installed") == true)
-        #expect(C.choose("fast", family: .camera, scale: 2, lossyInput: false, input: "in.png").name == "camera-fast")
-        #expect(C.choose("fast", family: .paper, scale: 2, lossyInput: true, input: "in.mp4") == ("fast", nil))
-        #expect(C.choose("my.safetensors", family: .auto, scale: 2, lossyInput: true, input: "in.mp4") == ("my.safetensors", nil))
-        #expect(C.choose("bicubic", family: .camera, scale: 2, lossyInput: true, input: "in.mp4") == ("bicubic", nil))
+        let installed = { (name: String, scale: Int) in name == "camera-fast" && scale == 2 }
+        func choose(_ m: String, _ f: C.Family, _ scale: Int, lossy: Bool) -> (String, String?) {
+            C.choose(m, family: f, scale: scale, lossyInput: lossy, input: lossy ? "in.mp4" : "in.png", installed: installed)
+        }
+        let lossy = choose("fast", .auto, 2, lossy: true)
+        #expect(lossy.0 == "camera-fast" && lossy.1?.contains("camera-fast-x2") == true)
+        let clean = choose("fast", .auto, 2, lossy: false)
+        #expect(clean.0 == "fast" && clean.1?.contains("lossless") == true)
+        let missing = choose("fast", .auto, 3, lossy: true)
+        #expect(missing.0 == "fast" && missing.1?.contains("not installed") == true)
+        #expect(choose("fast", .camera, 2, lossy: false).0 == "camera-fast")
+        #expect(choose("fast", .paper, 2, lossy: true) == ("fast", nil))
+        #expect(choose("my.safetensors", .auto, 2, lossy: true) == ("my.safetensors", nil))
+        #expect(choose("bicubic", .camera, 2, lossy: true) == ("bicubic", nil))
+    }
+
+    /// The real lookup finds the committed camera models.
+    @Test func bundledCameraModelsAreFound() {
+        #expect(ModelCatalog.bundledPath("camera-balanced", scale: 2) != nil)
     }
 }
