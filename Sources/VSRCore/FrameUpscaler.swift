@@ -89,10 +89,8 @@ struct FrameLayout: Sendable {
         self.fullRange = fullRange
         let d = av_pix_fmt_desc_get(workFormat)!.pointee
         bitDepth = Int(d.comp.0.depth)
-        chromaWidth = -((-width) >> Int(d.log2_chroma_w))
-        chromaHeight = -((-height) >> Int(d.log2_chroma_h))
-        scaledChromaWidth = -((-width * scale) >> Int(d.log2_chroma_w))
-        scaledChromaHeight = -((-height * scale) >> Int(d.log2_chroma_h))
+        (chromaWidth, chromaHeight) = planeSize(workFormat, width: width, height: height, plane: 1)
+        (scaledChromaWidth, scaledChromaHeight) = planeSize(workFormat, width: width * scale, height: height * scale, plane: 1)
         encodedWidth = width * scale
         encodedHeight = height * scale
     }

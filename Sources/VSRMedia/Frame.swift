@@ -45,18 +45,11 @@ public final class Frame: @unchecked Sendable {
         av_frame_copy_props(pointer, source.pointer)
     }
 
-    /// Rows and samples per row of plane `index`, from the frame's format and size.
-    func planeSize(_ index: Int) -> (width: Int, height: Int) {
-        guard let d = av_pix_fmt_desc_get(pixelFormat)?.pointee else { return (0, 0) }
-        let chroma = (index == 1 || index == 2) && d.flags & UInt64(AV_PIX_FMT_FLAG_RGB) == 0
-        return chroma ? (-((-width) >> Int(d.log2_chroma_w)), -((-height) >> Int(d.log2_chroma_h))) : (width, height)
-    }
-
     /// Plane `index` as a typed view (`width` in samples of `bytesPerSample` bytes; packed RGB
     /// counts 3 or 4 samples a pixel). The view must fit the plane's memory: a view one row too
     /// tall let the chroma scaler write past the buffer of odd-sized frames.
     public func plane(_ index: Int, width: Int, height: Int, bytesPerSample: Int) -> PlaneBuffer {
-        let rows = planeSize(index).height
+        let rows = planeSize(pixelFormat, width: self.width, height: self.height, plane: index).height
         let lineBytes = withUnsafePointer(to: &pointer.pointee.linesize) {
             $0.withMemoryRebound(to: Int32.self, capacity: 8) { Int($0[index]) }
         }
@@ -79,13 +72,6 @@ public final class Frame: @unchecked Sendable {
         f.pointer.pointee.width = Int32(width)
         f.pointer.pointee.height = Int32(height)
         try check(av_frame_get_buffer(f.pointer, 32), "allocating a \(width)x\(height) frame")
-        // Zeroed, padding included: SIMD code in swscale and encoders may read past the width,
-        // and uninitialised bytes there made x264's output differ from run to run.
-        withUnsafeMutablePointer(to: &f.pointer.pointee.buf) {
-            $0.withMemoryRebound(to: UnsafeMutablePointer<AVBufferRef>?.self, capacity: 8) { bufs in
-                for i in 0..<8 { if let b = bufs[i] { memset(b.pointee.data, 0, b.pointee.size) } }
-            }
-        }
         return f
     }
 }
@@ -105,4 +91,13 @@ public struct PlaneBuffer: @unchecked Sendable {
         self.rowBytes = rowBytes
         self.bytesPerSample = bytesPerSample
     }
+}
+
+/// Samples per row and rows of plane `plane` of a `width` x `height` picture: chroma planes of
+/// subsampled YUV round up (641 wide 4:2:0 has 321-sample chroma rows). The one rule for
+/// frames, frame pools and the upscaler's layout.
+public func planeSize(_ format: AVPixelFormat, width: Int, height: Int, plane: Int) -> (width: Int, height: Int) {
+    guard let d = av_pix_fmt_desc_get(format)?.pointee else { return (0, 0) }
+    let chroma = (plane == 1 || plane == 2) && d.flags & UInt64(AV_PIX_FMT_FLAG_RGB) == 0
+    return chroma ? (-((-width) >> Int(d.log2_chroma_w)), -((-height) >> Int(d.log2_chroma_h))) : (width, height)
 }

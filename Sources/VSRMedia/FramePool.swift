@@ -13,7 +13,7 @@ public final class FramePool: @unchecked Sendable {
         self.format = format
         self.width = width
         self.height = height
-        guard let desc = av_pix_fmt_desc_get(format) else {
+        guard av_pix_fmt_desc_get(format) != nil else {
             throw FFmpegError(vsr_averror(EINVAL), "unknown pixel format")
         }
         var sizes = [Int32](repeating: 0, count: 4)
@@ -21,8 +21,7 @@ public final class FramePool: @unchecked Sendable {
         let planes = Int(av_pix_fmt_count_planes(format))
         for p in 0..<planes {
             let aligned = (sizes[p] + 63) & ~63  // 64-byte rows: aligned SIMD loads, no false sharing
-            let isChroma = (p == 1 || p == 2) && desc.pointee.flags & UInt64(AV_PIX_FMT_FLAG_RGB) == 0
-            let rows = isChroma ? -((-height) >> Int(desc.pointee.log2_chroma_h)) : height
+            let rows = planeSize(format, width: width, height: height, plane: p).height
             // Padding past the last row: SIMD kernels may read a vector beyond a row's end.
             let bytes = Int(aligned) * rows + 64
             guard let pool = av_buffer_pool_init(bytes, nil) else { fatalError("av_buffer_pool_init: out of memory") }

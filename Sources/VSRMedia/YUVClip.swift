@@ -147,6 +147,7 @@ public final class YUVClipWriter {
     private let output: OutputFile
     private let encoder: Encoder
     private let stream: Int
+    private let frame: Frame
     private let packet = Packet()
     private var count: Int64 = 0
 
@@ -164,11 +165,11 @@ public final class YUVClipWriter {
         encoder = try Encoder(s)
         stream = try output.addStream(encoder: encoder)
         try output.writeHeader()
+        frame = try Frame.allocate(format: AV_PIX_FMT_YUV420P, width: width, height: height)
     }
 
     public func write(_ picture: YUVPicture) throws(FFmpegError) {
-        // A fresh zeroed frame each time (Frame.allocate): the encoder may still hold the last one.
-        let frame = try Frame.allocate(format: AV_PIX_FMT_YUV420P, width: picture.width, height: picture.height)
+        try check(av_frame_make_writable(frame.pointer), "preparing a frame")  // the encoder may hold the last one
         picture.store(into: frame)
         frame.pts = count
         count += 1

@@ -33,6 +33,8 @@ final class LiveStream: @unchecked Sendable {
     let outputPool: FramePool
     let results: ReorderQueue<LiveResult>
     let audio = BoundedQueue<MuxItem>(capacity: 64)
+    /// The last audio dts written (encoder thread only): audio never goes backwards.
+    private var lastAudioDTS = Int64.min
     let inFlight = Atomic<Int>(0)
     /// Recent network upscale time (ms), to predict whether a frame can still make its budget.
     let networkMillis = Atomic<Int>(0)
@@ -265,7 +267,6 @@ final class LiveStream: @unchecked Sendable {
             _ = try output.write(a.packet, timeBase: a.timeBase, audio: true)
         }
     }
-    private var lastAudioDTS = Int64.min
 
     func interruptInput() { input.interrupt() }
 }
