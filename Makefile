@@ -12,7 +12,7 @@ VSR := .build/release/vsr
 VSR_PORTABLE ?= $(shell grep -qw avx2 /proc/cpuinfo 2>/dev/null && echo 0 || echo 1)
 export VSR_PORTABLE
 
-.PHONY: all deps build demo test fuzz bench bench-quality clean
+.PHONY: all deps build demo test tsan fuzz bench bench-quality clean
 
 all: build
 
@@ -40,11 +40,20 @@ demo: build
 # (-enable-testing lets the release build of the tests use @testable imports.)
 RELEASE_TESTS := -c release -Xswiftc -enable-testing
 test: deps
+	scripts/check_imports.sh
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build
 	$(SWIFT) build $(RELEASE_TESTS) --build-tests
 	$(SWIFT) test $(RELEASE_TESTS) --skip-build
 	scripts/fuzz.sh $(FUZZ_SMOKE_SECONDS)
+
+# The live path (reader, workers, encoder threads per camera) and the pipeline pieces under
+# ThreadSanitizer. The UDP tests are left out: libavformat ends its UDP reader thread with
+# pthread_cancel, which TSan cannot follow ("thread finished with ignores enabled").
+tsan: deps
+	$(SWIFT) build --build-tests --scratch-path .build-tsan -Xswiftc -sanitize=thread
+	TSAN_OPTIONS=halt_on_error=1 $(SWIFT) test --skip-build --scratch-path .build-tsan --filter 'VSRLiveTests|VSRPipelineTests' \
+	  --skip 'udpSource|sourceClockRestart|unreachableInput'
 
 # Fuzz targets (model files, media from memory, stream configs) with libFuzzer + ASan, FUZZ_SECONDS each;
 # make test runs each for FUZZ_SMOKE_SECONDS so they keep building and the corpus keeps passing.

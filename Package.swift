@@ -34,23 +34,34 @@ let package = Package(
             pkgConfig: "libavformat libavcodec libswscale libavutil",
             providers: [.apt(["libavformat-dev", "libavcodec-dev", "libswscale-dev", "libavutil-dev"])]
         ),
+        // FFmpeg stays behind VSRMedia: it is the only module that imports CFFmpeg (make test checks).
         .target(name: "VSRMedia", dependencies: ["CFFmpeg"]),
         .target(name: "VSRPipeline", dependencies: [.product(name: "DequeModule", package: "swift-collections")]),
         .target(name: "VSRKernels", swiftSettings: avx2),
         .target(name: "VSRKernelsAVX512", dependencies: ["VSRKernels"], swiftSettings: avx512),
         .target(name: "VSRModels", dependencies: ["VSRKernels"]),
-        .target(name: "VSRCore", dependencies: ["VSRMedia", "VSRPipeline", "VSRKernels", "VSRModels"]),
+        // A decoded frame in, an upscaled frame out; the errors both jobs report.
+        .target(name: "VSRFrames", dependencies: ["VSRMedia", "VSRPipeline", "VSRKernels"]),
+        .target(name: "VSRUpscale", dependencies: ["VSRFrames", "VSRMedia", "VSRPipeline", "VSRKernels"]),
+        .target(name: "VSRLive", dependencies: ["VSRFrames", "VSRMedia", "VSRPipeline", "VSRKernels"]),
+        .target(name: "VSRBench", dependencies: ["VSRUpscale", "VSRKernels", "VSRPipeline"]),
         .target(name: "VSRQuality", dependencies: ["VSRMedia", "VSRKernels"]),
         .executableTarget(name: "vsr", dependencies: [
-            "VSRCore", "VSRMedia", "VSRKernels", "VSRKernelsAVX512", "VSRModels", "VSRQuality",
+            "VSRUpscale", "VSRLive", "VSRBench", "VSRFrames", "VSRMedia", "VSRPipeline", "VSRKernels",
+            "VSRKernelsAVX512", "VSRModels", "VSRQuality",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
-        .executableTarget(name: "vsr-fuzz", dependencies: ["VSRCore", "VSRMedia", "VSRKernels", "VSRModels"]),
-        .testTarget(name: "VSRCoreTests", dependencies: ["VSRCore", "VSRMedia", "VSRKernels", "VSRPipeline"], exclude: ["Regressions"]),
+        .executableTarget(name: "vsr-fuzz", dependencies: ["VSRLive", "VSRMedia", "VSRKernels", "VSRModels"]),
+        // What the tests share: the scalar reference executor, kernel test data, media fixtures.
+        .target(name: "VSRTestSupport", dependencies: ["VSRKernels", "VSRKernelsAVX512", "VSRMedia", "VSRBench"]),
+        .testTarget(name: "VSRUpscaleTests", dependencies: ["VSRUpscale", "VSRFrames", "VSRMedia", "VSRKernels", "VSRPipeline", "VSRTestSupport"],
+                    exclude: ["Regressions"]),
+        .testTarget(name: "VSRLiveTests", dependencies: ["VSRLive", "VSRUpscale", "VSRFrames", "VSRMedia", "VSRKernels", "VSRPipeline", "VSRTestSupport"]),
         .testTarget(name: "VSRPipelineTests", dependencies: ["VSRPipeline"]),
-        .testTarget(name: "VSRQualityTests", dependencies: ["VSRQuality", "VSRKernels", "VSRMedia", "VSRModels"], exclude: ["Fixtures"]),
-        .testTarget(name: "VSRKernelsTests", dependencies: ["VSRKernels", "VSRKernelsAVX512"]),
+        .testTarget(name: "VSRQualityTests", dependencies: ["VSRQuality", "VSRKernels", "VSRMedia", "VSRModels", "VSRTestSupport"], exclude: ["Fixtures"]),
+        .testTarget(name: "VSRKernelsTests", dependencies: ["VSRKernels", "VSRKernelsAVX512", "VSRTestSupport"]),
         .testTarget(name: "VSRModelsTests", dependencies: ["VSRModels", "VSRKernels"], exclude: ["Fixtures"]),
+        .testTarget(name: "VSRBenchTests", dependencies: ["VSRBench", "VSRKernels"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -17,9 +17,8 @@ import numpy as np
 import torch
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, os.path.join(HERE, '..', 'training'))
-from export_onnx import ConvChain, build, read_model, reference_shapes  # noqa: E402
-from peers import median_ms  # noqa: E402
+from peers import median_ms  # noqa: E402  (benchmarks/, the script's own folder)
+from vsr_train.reference import ConvChain, build, read_model, reference_shapes  # noqa: E402  (pip install -e training)
 
 
 def networks():

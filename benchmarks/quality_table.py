@@ -10,8 +10,9 @@ import glob
 import json
 import os
 import re
-import struct
 import sys
+
+from vsr_train.safetensors import read_header, vsr_metadata  # pip install -e training
 
 HEADING = '## Quality: Y-PSNR / SSIM by `vsr eval` (the published convention)'
 WEIGHTS = os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'weights')
@@ -22,8 +23,7 @@ def model_card(name):
     path = os.path.join(WEIGHTS, f'{name}.safetensors')
     if not os.path.exists(path):
         return '—', '—', '—'
-    raw = open(path, 'rb').read()
-    meta = json.loads(json.loads(raw[8:8 + struct.unpack('<Q', raw[:8])[0]])['__metadata__']['vsr'])
+    meta = vsr_metadata(read_header(path)[0])
     macs = sum(l['kernel'] ** 2 * l['in'] * l['out'] for l in meta['layers'])
     params = macs + sum(l['out'] * (2 if l['activation'] == 'prelu' else 1) for l in meta['layers'])
     hours = re.search(r'([\d.]+) h on CPU', meta.get('training', ''))

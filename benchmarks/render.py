@@ -6,7 +6,6 @@ import os
 import sys
 import time
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from quality_table import quality_lines  # noqa: E402
 
 out, clip = sys.argv[1], sys.argv[2]

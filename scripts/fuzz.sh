@@ -2,7 +2,7 @@
 # Builds the fuzz targets with libFuzzer + AddressSanitizer and runs each for SECONDS.
 #   scripts/fuzz.sh [SECONDS] [TARGET...]      (make fuzz; make test runs a short smoke run)
 # Corpora grow in fuzz-corpus/TARGET (not committed); a crash stops with its input in
-# fuzz-corpus/crashes/, which then belongs in Tests/VSRCoreTests/Regressions/TARGET/.
+# fuzz-corpus/crashes/, which then belongs in Tests/VSRUpscaleTests/Regressions/TARGET/.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds=${1:-300}; shift || true

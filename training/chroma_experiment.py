@@ -12,16 +12,14 @@ network's multiply-adds.
 import argparse
 import os
 import subprocess
-import sys
 import tempfile
 
 import numpy as np
 import torch
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, HERE)
-from export_onnx import ConvChain, read_model  # noqa: E402
 from vsr_train.models import BicubicResidual  # noqa: E402
+from vsr_train.reference import ConvChain, read_model  # noqa: E402
 import torch.nn.functional as F  # noqa: E402
 
 

@@ -24,8 +24,7 @@ FLOAT = 1
 
 
 def main():
-    sys.path.insert(0, __file__.rsplit('/', 1)[0])
-    from export_onnx import build, reference_shapes
+    from vsr_train.reference import build, reference_shapes
     layers = build(reference_shapes(2)['ESPCN(64,32)'])
     out = bytearray(b'FFMPEGDNNNATIVE' + struct.pack('<ii', 1, 23))
     operands = [('x', INPUT, [1, -1, -1, 1])]

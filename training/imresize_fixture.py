@@ -8,12 +8,10 @@ trained on exactly the LR images they are evaluated on.
 """
 import json
 import os
-import sys
 
 import numpy as np
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, HERE)
 from vsr_train.imresize import imresize  # noqa: E402
 
 OUT = os.path.normpath(os.path.join(HERE, '..', 'Tests', 'VSRQualityTests', 'Fixtures', 'imresize-numpy.json'))

@@ -14,7 +14,6 @@ import fcntl
 import json
 import math
 import os
-import sys
 import time
 
 import numpy as np
@@ -22,7 +21,6 @@ import torch
 import torch.nn.functional as F
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, HERE)
 from vsr_train import degrade, models  # noqa: E402
 from vsr_train.data import (MixedSampler, PatchSampler, degraded_planes, list_images,  # noqa: E402
                             make_pair, training_planes)

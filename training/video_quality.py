@@ -11,27 +11,13 @@ fixtures) stay as they are. faces.mp4 is an evaluation clip: it is never trained
 import argparse
 import json
 import os
-import struct
 import subprocess
+
+from vsr_train.safetensors import read_header, write_header
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 VSR = os.path.join(HERE, '..', '.build', 'release', 'vsr')
 CRFS = (23, 28, 33)
-
-
-def read_header(path):
-    raw = open(path, 'rb').read()
-    n = struct.unpack('<Q', raw[:8])[0]
-    return json.loads(raw[8:8 + n]), raw[8 + n:]
-
-
-def write_header(path, header, body):
-    text = json.dumps(header, separators=(',', ':')).encode()
-    text += b' ' * (-len(text) % 8)
-    tmp = path + '.tmp'
-    with open(tmp, 'wb') as f:
-        f.write(struct.pack('<Q', len(text)) + text + body)
-    os.replace(tmp, path)
 
 
 def main():

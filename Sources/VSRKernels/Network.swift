@@ -61,7 +61,7 @@ public enum Activation: Sendable, Equatable {
 
     var slopes: [Float]? { if case .prelu(let s) = self { s } else { nil } }
 
-    @inline(__always) func apply(_ v: Float, channel: Int) -> Float {
+    @inline(__always) package func apply(_ v: Float, channel: Int) -> Float {
         switch self {
         case .none: v
         case .relu: max(v, 0)

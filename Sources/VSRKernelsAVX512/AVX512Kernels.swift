@@ -48,6 +48,8 @@ public enum AVX512Kernels {
 }
 
 
+// The 16-lane twins of ConvTile.swift's load/madd/store: they must be compiled in this module,
+// under its AVX-512 flags, so a generic shared with the 8-lane module would not do.
 @inline(__always)
 func load16(_ p: UnsafePointer<Float>) -> SIMD16<Float> {
     UnsafeRawPointer(p).loadUnaligned(as: SIMD16<Float>.self)

@@ -1,19 +1,15 @@
-import CFFmpeg
+internal import CFFmpeg
 
 /// The settings of a video encoder; everything not named keeps the encoder's default.
 public struct VideoEncoderSettings: Sendable {
     public var codecName: String
     public var width: Int
     public var height: Int
-    public var pixelFormat: AVPixelFormat
-    public var timeBase: AVRational
-    public var frameRate: AVRational
-    public var sampleAspectRatio: AVRational
-    public var colorPrimaries: AVColorPrimaries = AVCOL_PRI_UNSPECIFIED
-    public var colorTransfer: AVColorTransferCharacteristic = AVCOL_TRC_UNSPECIFIED
-    public var colorSpace: AVColorSpace = AVCOL_SPC_UNSPECIFIED
-    public var colorRange: AVColorRange = AVCOL_RANGE_UNSPECIFIED
-    public var chromaLocation: AVChromaLocation = AVCHROMA_LOC_UNSPECIFIED
+    public var pixelFormat: PixelFormat
+    public var timeBase: Rational
+    public var frameRate: Rational
+    public var sampleAspectRatio: Rational
+    public var color = ColorDescription()
     public var threads: Int = 1
     public var globalHeader = false
     /// Private options of the encoder (crf, preset, tune, x264-params...).
@@ -21,8 +17,8 @@ public struct VideoEncoderSettings: Sendable {
     public var gopSize: Int? = nil
     public var maxBFrames: Int? = nil
 
-    public init(codecName: String, width: Int, height: Int, pixelFormat: AVPixelFormat,
-                timeBase: AVRational, frameRate: AVRational, sampleAspectRatio: AVRational) {
+    public init(codecName: String, width: Int, height: Int, pixelFormat: PixelFormat,
+                timeBase: Rational, frameRate: Rational, sampleAspectRatio: Rational) {
         self.codecName = codecName
         self.width = width
         self.height = height
@@ -41,7 +37,7 @@ public final class Encoder: @unchecked Sendable {
     public static func exists(_ name: String) -> Bool { avcodec_find_encoder_by_name(name) != nil }
 
     /// The pixel formats the encoder accepts (empty when it does not say).
-    public static func supportedPixelFormats(_ name: String) -> [AVPixelFormat] {
+    static func supportedPixelFormats(_ name: String) -> [AVPixelFormat] {
         guard let codec = avcodec_find_encoder_by_name(name), var p = codec.pointee.pix_fmts else { return [] }
         var formats: [AVPixelFormat] = []
         while p.pointee != AV_PIX_FMT_NONE {
@@ -51,32 +47,40 @@ public final class Encoder: @unchecked Sendable {
         return formats
     }
 
+    /// `format` when encoder `name` takes it, else the accepted format that loses least.
+    public static func bestPixelFormat(for format: PixelFormat, encoder name: String) -> PixelFormat {
+        let formats = supportedPixelFormats(name)
+        if formats.isEmpty || formats.contains(format.av) { return format }
+        var list = formats + [AV_PIX_FMT_NONE]
+        return PixelFormat(avcodec_find_best_pix_fmt_of_list(&list, format.av, 0, nil))
+    }
+
     public init(_ s: VideoEncoderSettings) throws(FFmpegError) {
         guard let codec = avcodec_find_encoder_by_name(s.codecName) else {
-            throw FFmpegError(vsr_averror_encoder_not_found(), "finding the encoder \(s.codecName)")
+            throw FFmpegError(.encoderNotFound, "finding the encoder \(s.codecName)")
         }
         guard let ctx = avcodec_alloc_context3(codec) else { fatalError("avcodec_alloc_context3: out of memory") }
         context = ctx
         ctx.pointee.width = Int32(s.width)
         ctx.pointee.height = Int32(s.height)
-        ctx.pointee.pix_fmt = s.pixelFormat
-        ctx.pointee.time_base = s.timeBase
-        ctx.pointee.framerate = s.frameRate
-        ctx.pointee.sample_aspect_ratio = s.sampleAspectRatio
-        ctx.pointee.color_primaries = s.colorPrimaries
-        ctx.pointee.color_trc = s.colorTransfer
-        ctx.pointee.colorspace = s.colorSpace
-        ctx.pointee.color_range = s.colorRange
-        ctx.pointee.chroma_sample_location = s.chromaLocation
+        ctx.pointee.pix_fmt = s.pixelFormat.av
+        ctx.pointee.time_base = s.timeBase.av
+        ctx.pointee.framerate = s.frameRate.av
+        ctx.pointee.sample_aspect_ratio = s.sampleAspectRatio.av
+        ctx.pointee.color_primaries = s.color.primaries
+        ctx.pointee.color_trc = s.color.transfer
+        ctx.pointee.colorspace = s.color.space
+        ctx.pointee.color_range = s.color.range
+        ctx.pointee.chroma_sample_location = s.color.chromaLocation
         ctx.pointee.thread_count = Int32(s.threads)
         if let g = s.gopSize { ctx.pointee.gop_size = Int32(g) }
         if let b = s.maxBFrames { ctx.pointee.max_b_frames = Int32(b) }
         if s.globalHeader { ctx.pointee.flags |= AV_CODEC_FLAG_GLOBAL_HEADER }
-        var dict = Dictionary(s.options)
+        var dict = OptionsDictionary(s.options)
         defer { av_dict_free(&dict.pointer) }
         try check(avcodec_open2(ctx, codec, &dict.pointer), "opening the \(s.codecName) encoder")
         if let unused = av_dict_get(dict.pointer, "", nil, AV_DICT_IGNORE_SUFFIX) {
-            throw FFmpegError(vsr_averror(EINVAL),
+            throw FFmpegError(.invalidArgument,
                               "the \(s.codecName) encoder has no option '\(String(cString: unused.pointee.key))'")
         }
     }
@@ -104,26 +108,21 @@ public final class Encoder: @unchecked Sendable {
         avcodec_free_context(&c)
     }
 
-    public var timeBase: AVRational { context.pointee.time_base }
-    public var codecContext: UnsafePointer<AVCodecContext> { UnsafePointer(context) }
+    public var timeBase: Rational { Rational(context.pointee.time_base) }
 
     public enum SendResult { case accepted, full }
     public enum ReceiveResult { case packet, needsInput, endOfStream }
 
     /// Sends a frame, or nil to flush. `.full`: receive packets first, then resend.
     public func send(_ frame: Frame?) throws(FFmpegError) -> SendResult {
-        let r = avcodec_send_frame(context, frame?.pointer)
-        if r == FFmpegError.again { return .full }
-        if r == FFmpegError.eof { return .accepted }
-        try check(r, "encoding")
-        return .accepted
+        try CodecCall(avcodec_send_frame(context, frame?.pointer), "encoding") == .again ? .full : .accepted
     }
 
     public func receive(into packet: Packet) throws(FFmpegError) -> ReceiveResult {
-        let r = avcodec_receive_packet(context, packet.pointer)
-        if r == FFmpegError.again { return .needsInput }
-        if r == FFmpegError.eof { return .endOfStream }
-        try check(r, "encoding")
-        return .packet
+        switch try CodecCall(avcodec_receive_packet(context, packet.pointer), "encoding") {
+        case .done: .packet
+        case .again: .needsInput
+        case .ended: .endOfStream
+        }
     }
 }

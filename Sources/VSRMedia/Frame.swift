@@ -1,8 +1,8 @@
-import CFFmpeg
+internal import CFFmpeg
 
 /// Owns one AVFrame. Sending a frame through a queue moves it: only one stage uses it at a time.
 public final class Frame: @unchecked Sendable {
-    public let pointer: UnsafeMutablePointer<AVFrame>
+    let pointer: UnsafeMutablePointer<AVFrame>
 
     public init() {
         guard let p = av_frame_alloc() else { fatalError("av_frame_alloc: out of memory") }
@@ -16,7 +16,7 @@ public final class Frame: @unchecked Sendable {
 
     public var width: Int { Int(pointer.pointee.width) }
     public var height: Int { Int(pointer.pointee.height) }
-    public var pixelFormat: AVPixelFormat { AVPixelFormat(pointer.pointee.format) }
+    public var pixelFormat: PixelFormat { PixelFormat(AVPixelFormat(pointer.pointee.format)) }
     public var pts: Int64 {
         get { pointer.pointee.pts }
         set { pointer.pointee.pts = newValue }
@@ -25,6 +25,18 @@ public final class Frame: @unchecked Sendable {
     public var bestEffortTimestamp: Int64 { pointer.pointee.best_effort_timestamp }
 
     public func unref() { av_frame_unref(pointer) }
+
+    /// Asks the encoder to make this frame a keyframe (a receiver joined and must start decoding).
+    public func markKeyframe() { pointer.pointee.pict_type = AV_PICTURE_TYPE_I }
+
+    /// Forgets the decoder's picture type, so the encoder places keyframes itself.
+    public func clearPictureType() { pointer.pointee.pict_type = AV_PICTURE_TYPE_NONE }
+
+    /// Relabels the pixels as `format`, which must have the same memory layout (yuvj -> yuv).
+    func relabel(as format: PixelFormat) {
+        precondition(pixelFormat.sameMemoryLayout == format.sameMemoryLayout)
+        pointer.pointee.format = format.rawValue
+    }
 
     /// Shows only the top-left width x height of the picture (the buffers stay as they are).
     public func crop(width: Int, height: Int) {
@@ -49,7 +61,7 @@ public final class Frame: @unchecked Sendable {
     /// counts 3 or 4 samples a pixel). The view must fit the plane's memory: a view one row too
     /// tall let the chroma scaler write past the buffer of odd-sized frames.
     public func plane(_ index: Int, width: Int, height: Int, bytesPerSample: Int) -> PlaneBuffer {
-        let rows = planeSize(pixelFormat, width: self.width, height: self.height, plane: index).height
+        let rows = pixelFormat.planeSize(width: self.width, height: self.height, plane: index).height
         let lineBytes = withUnsafePointer(to: &pointer.pointee.linesize) {
             $0.withMemoryRebound(to: Int32.self, capacity: 8) { Int($0[index]) }
         }
@@ -66,7 +78,7 @@ public final class Frame: @unchecked Sendable {
     }
 
     /// Allocates fresh buffers for `format` at the given size (32-byte aligned rows).
-    public static func allocate(format: AVPixelFormat, width: Int, height: Int) throws(FFmpegError) -> Frame {
+    public static func allocate(format: PixelFormat, width: Int, height: Int) throws(FFmpegError) -> Frame {
         let f = Frame()
         f.pointer.pointee.format = format.rawValue
         f.pointer.pointee.width = Int32(width)
@@ -91,13 +103,4 @@ public struct PlaneBuffer: @unchecked Sendable {
         self.rowBytes = rowBytes
         self.bytesPerSample = bytesPerSample
     }
-}
-
-/// Samples per row and rows of plane `plane` of a `width` x `height` picture: chroma planes of
-/// subsampled YUV round up (641 wide 4:2:0 has 321-sample chroma rows). The one rule for
-/// frames, frame pools and the upscaler's layout.
-public func planeSize(_ format: AVPixelFormat, width: Int, height: Int, plane: Int) -> (width: Int, height: Int) {
-    guard let d = av_pix_fmt_desc_get(format)?.pointee else { return (0, 0) }
-    let chroma = (plane == 1 || plane == 2) && d.flags & UInt64(AV_PIX_FMT_FLAG_RGB) == 0
-    return chroma ? (-((-width) >> Int(d.log2_chroma_w)), -((-height) >> Int(d.log2_chroma_h))) : (width, height)
 }

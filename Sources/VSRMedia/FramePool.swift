@@ -1,27 +1,25 @@
-import CFFmpeg
+internal import CFFmpeg
 
 /// Frames of one format and size whose buffers are recycled through FFmpeg's AVBufferPool: when
 /// the last reference to a frame's buffer goes (ours or the encoder's), the memory returns to the
 /// pool. Memory is therefore bounded by the frames in flight, which the queues bound.
 public final class FramePool: @unchecked Sendable {
-    public let format: AVPixelFormat
+    public let format: PixelFormat
     public let width: Int, height: Int
     private var pools: [OpaquePointer] = []
     private var lineSizes: [Int32] = []
 
-    public init(format: AVPixelFormat, width: Int, height: Int) throws(FFmpegError) {
+    public init(format: PixelFormat, width: Int, height: Int) throws(FFmpegError) {
         self.format = format
         self.width = width
         self.height = height
-        guard av_pix_fmt_desc_get(format) != nil else {
-            throw FFmpegError(vsr_averror(EINVAL), "unknown pixel format")
-        }
+        guard av_pix_fmt_desc_get(format.av) != nil else { throw FFmpegError(.invalidArgument, "unknown pixel format") }
         var sizes = [Int32](repeating: 0, count: 4)
-        try check(av_image_fill_linesizes(&sizes, format, Int32(width)), "sizing a \(pixelFormatName(format)) frame")
-        let planes = Int(av_pix_fmt_count_planes(format))
+        try check(av_image_fill_linesizes(&sizes, format.av, Int32(width)), "sizing a \(format) frame")
+        let planes = Int(av_pix_fmt_count_planes(format.av))
         for p in 0..<planes {
             let aligned = (sizes[p] + 63) & ~63  // 64-byte rows: aligned SIMD loads, no false sharing
-            let rows = planeSize(format, width: width, height: height, plane: p).height
+            let rows = format.planeSize(width: width, height: height, plane: p).height
             // Padding past the last row: SIMD kernels may read a vector beyond a row's end.
             let bytes = Int(aligned) * rows + 64
             guard let pool = av_buffer_pool_init(bytes, nil) else { fatalError("av_buffer_pool_init: out of memory") }
@@ -54,7 +52,7 @@ public final class FramePool: @unchecked Sendable {
                                 }
                             }
                             if (0..<pools.count).contains(where: { bufs[$0] == nil }) {
-                                throw FFmpegError(vsr_averror(ENOMEM), "allocating a frame")
+                                throw FFmpegError(.outOfMemory, "allocating a frame")
                             }
                         }
                     }

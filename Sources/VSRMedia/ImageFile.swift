@@ -1,8 +1,8 @@
-import CFFmpeg
+internal import CFFmpeg
 
 /// A still image decoded with libavcodec (BMP, PNG, JPEG, ...) as 8-bit RGB, or 8-bit gray
 /// when the file is grayscale.
-public struct RGBImage: Sendable {
+public struct PackedImage: Sendable {
     public let width: Int
     public let height: Int
     /// 3 (RGB) or 1 (gray)
@@ -19,12 +19,12 @@ public struct RGBImage: Sendable {
     }
 
     /// Reads the first picture of an image (or video) file.
-    public static func read(_ path: String) throws(FFmpegError) -> RGBImage {
+    public static func read(_ path: String) throws(FFmpegError) -> PackedImage {
         let input = try InputFile(url: path)
         guard let vi = input.bestVideoStream() ?? (input.streamCount > 0 ? 0 : nil) else {
-            throw FFmpegError(vsr_averror(EINVAL), "\(path) has no picture")
+            throw FFmpegError(.invalidArgument, "\(path) has no picture")
         }
-        let decoder = try Decoder(stream: input.stream(vi), threads: 1)
+        let decoder = try Decoder(input: input, stream: vi, threads: 1)
         let packet = Packet(), frame = Frame()
         var gotFrame = false
         while !gotFrame {
@@ -32,11 +32,10 @@ public struct RGBImage: Sendable {
             if !end && packet.streamIndex != vi { continue }
             _ = try decoder.send(end ? nil : packet)
             gotFrame = try decoder.receive(into: frame) == .frame
-            if end && !gotFrame { throw FFmpegError(FFmpegError.invalidData, "decoding \(path)") }
+            if end && !gotFrame { throw FFmpegError(.invalidData, "decoding \(path)") }
         }
-        let desc = av_pix_fmt_desc_get(frame.pixelFormat)!.pointee
-        let gray = desc.nb_components <= 2 && desc.flags & UInt64(AV_PIX_FMT_FLAG_PAL) == 0
-        let format = gray ? AV_PIX_FMT_GRAY8 : AV_PIX_FMT_RGB24
+        let gray = frame.pixelFormat.isGray
+        let format: PixelFormat = gray ? .gray8 : .rgb24
         let (w, h) = (frame.width, frame.height)
         let converted = try Frame.allocate(format: format, width: w, height: h)
         let scaler = try Scaler(from: frame.pixelFormat, w, h, to: format, w, h, filter: .point,
@@ -49,14 +48,14 @@ public struct RGBImage: Sendable {
             let row = (plane.base + y * plane.rowBytes).assumingMemoryBound(to: UInt8.self)
             for x in 0..<w * channels { pixels[y * w * channels + x] = row[x] }
         }
-        return RGBImage(width: w, height: h, channels: channels, pixels: pixels)
+        return PackedImage(width: w, height: h, channels: channels, pixels: pixels)
     }
 }
 
-extension RGBImage {
+extension PackedImage {
     /// Writes the image as a PNG (RGB24 or GRAY8).
     public func writePNG(_ path: String) throws(FFmpegError) {
-        let format = channels == 3 ? AV_PIX_FMT_RGB24 : AV_PIX_FMT_GRAY8
+        let format: PixelFormat = channels == 3 ? .rgb24 : .gray8
         let frame = try Frame.allocate(format: format, width: width, height: height)
         let plane = frame.plane(0, width: width * channels, height: height, bytesPerSample: 1)
         for y in 0..<height {
@@ -65,8 +64,8 @@ extension RGBImage {
         }
         let output = try OutputFile(url: path, format: "image2")
         var s = VideoEncoderSettings(codecName: "png", width: width, height: height, pixelFormat: format,
-                                     timeBase: AVRational(num: 1, den: 25), frameRate: AVRational(num: 25, den: 1),
-                                     sampleAspectRatio: AVRational(num: 1, den: 1))
+                                     timeBase: Rational(1, 25), frameRate: Rational(25, 1),
+                                     sampleAspectRatio: Rational(1, 1))
         s.threads = 1
         let encoder = try Encoder(s)
         _ = try output.addStream(encoder: encoder)

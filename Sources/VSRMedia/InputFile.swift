@@ -1,41 +1,43 @@
-import CFFmpeg
+internal import CFFmpeg
 import Foundation
 
 /// A demuxer: an opened media file or URL whose packets are read in order.
 public final class InputFile: @unchecked Sendable {
     public let url: String
     let context: UnsafeMutablePointer<AVFormatContext>
-    /// Set to nonzero to make blocking FFmpeg I/O on this input return AVERROR_EXIT.
-    private let interruptFlag: UnsafeMutablePointer<Int32>
+    /// Raised to make blocking FFmpeg I/O on this input return AVERROR_EXIT. Shared with the
+    /// caller, who may hand the same flag to every input it opens (a live stream's reconnects).
+    public let interruptFlag: InterruptFlag
 
     /// The in-memory source of `init(data:name:)`, which the context reads until it is closed.
     private let memory: MemoryIO?
 
     /// Opens `url`. `options` are libavformat's (e.g. "rtsp_transport": "tcp", "timeout": "5000000").
-    public convenience init(url: String, format: String? = nil, options: [String: String] = [:]) throws(FFmpegError) {
-        try self.init(url: url, format: format, options: options, memory: nil)
+    /// Raising `interrupt` makes the open and every later read return promptly.
+    public convenience init(url: String, format: String? = nil, options: [String: String] = [:],
+                            interrupt: InterruptFlag = InterruptFlag()) throws(FFmpegError) {
+        try self.init(url: url, format: format, options: options, memory: nil, interrupt: interrupt)
     }
 
     /// Opens media held in memory (the fuzz target's inputs): the same demuxers, no file.
     public convenience init(data: Data, name: String = "memory") throws(FFmpegError) {
-        try self.init(url: name, format: nil, options: [:], memory: MemoryIO(data))
+        try self.init(url: name, format: nil, options: [:], memory: MemoryIO(data), interrupt: InterruptFlag())
     }
 
-    private init(url: String, format: String?, options: [String: String], memory: MemoryIO?) throws(FFmpegError) {
+    private init(url: String, format: String?, options: [String: String], memory: MemoryIO?,
+                 interrupt: InterruptFlag) throws(FFmpegError) {
         self.url = url
         self.memory = memory
-        interruptFlag = .allocate(capacity: 1)
-        interruptFlag.initialize(to: 0)
+        interruptFlag = interrupt
         var ctx: UnsafeMutablePointer<AVFormatContext>? = avformat_alloc_context()
         guard let allocated = ctx else { fatalError("avformat_alloc_context: out of memory") }
-        vsr_set_interrupt(allocated, interruptFlag)
+        vsr_set_interrupt(allocated, interrupt.pointer)
         if let memory { allocated.pointee.pb = memory.context }
-        var dict = Dictionary(options)
+        var dict = OptionsDictionary(options)
         defer { av_dict_free(&dict.pointer) }
         let inputFormat = format.flatMap { av_find_input_format($0) }
         let opened = avformat_open_input(&ctx, url, inputFormat, &dict.pointer)
         guard opened >= 0, let ctx else {
-            interruptFlag.deallocate()
             throw FFmpegError(opened, "opening \(url)")
         }
         context = ctx
@@ -48,17 +50,19 @@ public final class InputFile: @unchecked Sendable {
     deinit {
         var c: UnsafeMutablePointer<AVFormatContext>? = context
         avformat_close_input(&c)
-        interruptFlag.deallocate()
     }
 
     /// Makes blocked or future reads return promptly (Ctrl-C, shutdown). Thread-safe.
-    public func interrupt() {
-        vsr_flag_raise(interruptFlag)
-    }
+    public func interrupt() { interruptFlag.raise() }
 
     public var formatName: String { String(cString: context.pointee.iformat.pointee.name) }
     public var streamCount: Int { Int(context.pointee.nb_streams) }
-    public func stream(_ index: Int) -> UnsafeMutablePointer<AVStream> { context.pointee.streams[index]! }
+    func stream(_ index: Int) -> UnsafeMutablePointer<AVStream> { context.pointee.streams[index]! }
+
+    public func streamInfo(_ index: Int) -> StreamInfo { StreamInfo(stream(index)) }
+    public var streams: [StreamInfo] { (0..<streamCount).map(streamInfo) }
+    /// The first audio stream, if any.
+    public var firstAudioStream: Int? { streams.first { $0.kind == .audio }?.index }
 
     /// Duration in seconds, when the container knows it.
     public var duration: Double? {
@@ -66,31 +70,39 @@ public final class InputFile: @unchecked Sendable {
         return d == noTimestamp || d <= 0 ? nil : Double(d) / Double(AV_TIME_BASE)
     }
 
-    /// The frame rate a player would assume for stream `index` (0/1 when unknown).
-    public func guessFrameRate(stream index: Int) -> AVRational {
-        av_guess_frame_rate(context, stream(index), nil)
+    /// The frame rate a player would assume for stream `index`, 25 fps when nothing says.
+    public func frameRate(stream index: Int) -> Rational {
+        let r = Rational(av_guess_frame_rate(context, stream(index), nil))
+        return r.isPositive ? r : Rational(25, 1)
     }
 
-    public func guessSampleAspectRatio(stream index: Int) -> AVRational {
-        av_guess_sample_aspect_ratio(context, stream(index), nil)
+    public func sampleAspectRatio(stream index: Int) -> Rational {
+        Rational(av_guess_sample_aspect_ratio(context, stream(index), nil))
     }
+
+    /// About how many frames stream `index` has (0: unknown), from the stream's count, its
+    /// duration or the container's.
+    public func estimatedFrameCount(stream index: Int) -> Int {
+        let st = stream(index).pointee
+        let fps = frameRate(stream: index).value
+        if st.nb_frames > 0 { return Int(st.nb_frames) }
+        if st.duration > 0 && st.duration != noTimestamp {
+            return Int((Double(st.duration) * av_q2d(st.time_base) * fps).rounded())
+        }
+        if let d = duration { return Int((d * fps).rounded()) }
+        return 0
+    }
+
+    /// A copy of stream `index`'s codec parameters, for an output that carries its packets.
+    public func parameters(of index: Int) -> StreamParameters { StreamParameters(stream(index)) }
 
     /// The index of the best video stream (the one a player would pick), or nil.
     public func bestVideoStream() -> Int? {
         let r = av_find_best_stream(context, AVMEDIA_TYPE_VIDEO, -1, -1, nil, 0)
         guard r >= 0 else { return nil }
         // Cover art (a single attached picture) is not a video to upscale.
-        if stream(Int(r)).pointee.disposition & AV_DISPOSITION_ATTACHED_PIC != 0 { return nil }
+        if streamInfo(Int(r)).isAttachedPicture { return nil }
         return Int(r)
-    }
-
-    /// The codec of video stream `index` and whether it is lossy, by FFmpeg's codec properties
-    /// (H.264, HEVC, MPEG-2, MJPEG, VP9, AV1 are lossy; FFV1, PNG, raw video are not).
-    public func videoCodec(stream index: Int) -> (name: String, lossy: Bool) {
-        let id = stream(index).pointee.codecpar.pointee.codec_id
-        let name = String(cString: avcodec_get_name(id))
-        guard let d = avcodec_descriptor_get(id) else { return (name, true) }
-        return (name, d.pointee.props & AV_CODEC_PROP_LOSSY != 0)
     }
 
     public enum ReadResult { case packet, endOfFile }
@@ -99,16 +111,29 @@ public final class InputFile: @unchecked Sendable {
     public func read(into packet: Packet) throws(FFmpegError) -> ReadResult {
         packet.unref()
         let r = av_read_frame(context, packet.pointer)
-        if r == FFmpegError.eof { return .endOfFile }
+        if r == FFmpegError.Code.endOfFile.rawValue { return .endOfFile }
         try check(r, "reading \(url)")
         return .packet
     }
 }
 
-/// An AVDictionary built from Swift strings, freed by the caller with av_dict_free.
-struct Dictionary {
-    var pointer: OpaquePointer?
-    init(_ values: [String: String]) {
-        for (k, v) in values.sorted(by: { $0.key < $1.key }) { av_dict_set(&pointer, k, v, 0) }
+/// Codec parameters copied out of an input stream: what an output needs to carry that stream's
+/// packets after the input is gone (a live stream's audio across reconnects).
+public final class StreamParameters: @unchecked Sendable {
+    let parameters: UnsafeMutablePointer<AVCodecParameters>
+    public let timeBase: Rational
+    public let kind: MediaKind
+
+    init(_ st: UnsafeMutablePointer<AVStream>) {
+        guard let p = avcodec_parameters_alloc() else { fatalError("avcodec_parameters_alloc: out of memory") }
+        avcodec_parameters_copy(p, st.pointee.codecpar)
+        parameters = p
+        timeBase = Rational(st.pointee.time_base)
+        kind = MediaKind(p.pointee.codec_type)
+    }
+
+    deinit {
+        var p: UnsafeMutablePointer<AVCodecParameters>? = parameters
+        avcodec_parameters_free(&p)
     }
 }

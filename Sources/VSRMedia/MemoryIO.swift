@@ -1,4 +1,4 @@
-import CFFmpeg
+internal import CFFmpeg
 import Foundation
 
 /// Media bytes held in memory, read by libavformat through a custom AVIOContext: the fuzz

@@ -1,4 +1,4 @@
-import CFFmpeg
+internal import CFFmpeg
 
 /// A muxer writing to a file or URL. Streams are added, then the header, packets and trailer.
 public final class OutputFile: @unchecked Sendable {
@@ -13,7 +13,7 @@ public final class OutputFile: @unchecked Sendable {
         var ctx: UnsafeMutablePointer<AVFormatContext>?
         let r = avformat_alloc_output_context2(&ctx, nil, format, url)
         guard r >= 0, let ctx else {
-            throw FFmpegError(r < 0 ? r : vsr_averror(EINVAL),
+            throw FFmpegError(r < 0 ? FFmpegError.Code(rawValue: r) : .invalidArgument,
                               "choosing an output format for \(url) (name a known extension or give --format)")
         }
         context = ctx
@@ -31,24 +31,33 @@ public final class OutputFile: @unchecked Sendable {
     /// True for image muxers (one picture per file).
     public var isImageFormat: Bool { ["image2", "image2pipe", "apng"].contains(formatName) || formatName.hasSuffix("_pipe") }
     public var needsGlobalHeader: Bool { context.pointee.oformat.pointee.flags & AVFMT_GLOBALHEADER != 0 }
-    /// The video codec FFmpeg's CLI would pick: for image files, by extension (.png -> png).
-    public var defaultVideoCodec: AVCodecID {
-        av_guess_codec(context.pointee.oformat, nil, url, nil, AVMEDIA_TYPE_VIDEO)
+    /// The name of the video encoder FFmpeg's CLI would pick: for image files, by extension
+    /// (.png -> png). Nil when this build has none.
+    public var defaultVideoEncoderName: String? {
+        let id = av_guess_codec(context.pointee.oformat, nil, url, nil, AVMEDIA_TYPE_VIDEO)
+        return avcodec_find_encoder(id).map { String(cString: $0.pointee.name) }
     }
 
-    /// Whether this container can carry a stream of `codec` (nil: FFmpeg cannot tell).
-    public func canStore(_ codec: AVCodecID) -> Bool? {
+    /// Whether this container can carry `input`'s stream `index` (nil: FFmpeg cannot tell).
+    public func canStore(stream index: Int, of input: InputFile) -> Bool? {
+        canStore(input.stream(index).pointee.codecpar.pointee.codec_id)
+    }
+
+    /// Whether this container can carry packets described by `parameters` (nil: cannot tell).
+    public func canStore(_ parameters: StreamParameters) -> Bool? { canStore(parameters.parameters.pointee.codec_id) }
+
+    func canStore(_ codec: AVCodecID) -> Bool? {
         let r = avformat_query_codec(context.pointee.oformat, codec, FF_COMPLIANCE_NORMAL)
         return r < 0 ? nil : r == 1
     }
 
-    public func stream(_ index: Int) -> UnsafeMutablePointer<AVStream> { context.pointee.streams[index]! }
+    func stream(_ index: Int) -> UnsafeMutablePointer<AVStream> { context.pointee.streams[index]! }
 
     /// Adds the encoder's stream; returns its index.
     public func addStream(encoder: Encoder) throws(FFmpegError) -> Int {
         guard let st = avformat_new_stream(context, nil) else { fatalError("avformat_new_stream: out of memory") }
         try check(avcodec_parameters_from_context(st.pointee.codecpar, encoder.context), "configuring the output stream")
-        st.pointee.time_base = encoder.timeBase
+        st.pointee.time_base = encoder.context.pointee.time_base
         st.pointee.avg_frame_rate = encoder.context.pointee.framerate
         st.pointee.sample_aspect_ratio = encoder.context.pointee.sample_aspect_ratio
         return Int(st.pointee.index)
@@ -56,18 +65,23 @@ public final class OutputFile: @unchecked Sendable {
 
     public var streamCount: Int { Int(context.pointee.nb_streams) }
 
-    /// Adds a stream for packets described by `parameters` (copied, not re-encoded).
+    /// Adds a stream for packets described by `parameters` (copied, not re-encoded), whose
+    /// timestamps will be in `timeBase`.
     @discardableResult
-    public func addStream(parameters: UnsafePointer<AVCodecParameters>, timeBase: AVRational) throws(FFmpegError) -> Int {
+    public func addStream(parameters: StreamParameters, timeBase: Rational) throws(FFmpegError) -> Int {
         guard let st = avformat_new_stream(context, nil) else { fatalError("avformat_new_stream: out of memory") }
-        try check(avcodec_parameters_copy(st.pointee.codecpar, parameters), "copying stream parameters")
+        try check(avcodec_parameters_copy(st.pointee.codecpar, parameters.parameters), "copying stream parameters")
         st.pointee.codecpar.pointee.codec_tag = 0
-        st.pointee.time_base = timeBase
+        st.pointee.time_base = timeBase.av
         return Int(st.pointee.index)
     }
 
-    /// Adds a stream that copies `input`'s packets unchanged; returns its index.
-    public func addCopiedStream(from input: UnsafeMutablePointer<AVStream>) throws(FFmpegError) -> Int {
+    /// Adds a stream that copies `input`'s stream `index` packets unchanged; returns its index.
+    public func addCopiedStream(from input: InputFile, stream index: Int) throws(FFmpegError) -> Int {
+        try addCopiedStream(from: input.stream(index))
+    }
+
+    func addCopiedStream(from input: UnsafeMutablePointer<AVStream>) throws(FFmpegError) -> Int {
         guard let st = avformat_new_stream(context, nil) else { fatalError("avformat_new_stream: out of memory") }
         try check(avcodec_parameters_copy(st.pointee.codecpar, input.pointee.codecpar), "copying stream parameters")
         st.pointee.codecpar.pointee.codec_tag = 0  // let the muxer choose its own tag
@@ -78,16 +92,28 @@ public final class OutputFile: @unchecked Sendable {
         return Int(st.pointee.index)
     }
 
+    /// Copies the metadata and the side data that stays true after upscaling (orientation,
+    /// stereo and HDR descriptions) of `input`'s stream `index` to this file's stream `output`.
+    public func copyVideoStreamExtras(from input: InputFile, stream index: Int, to output: Int) throws(FFmpegError) {
+        try copyStreamExtras(from: input.stream(index), to: stream(output), sideData: Self.keptVideoSideData)
+    }
+
+    /// Stream side data that stays true after upscaling: orientation and HDR descriptions.
+    static let keptVideoSideData: Set<UInt32> = [
+        AV_PKT_DATA_DISPLAYMATRIX.rawValue, AV_PKT_DATA_STEREO3D.rawValue, AV_PKT_DATA_SPHERICAL.rawValue,
+        AV_PKT_DATA_MASTERING_DISPLAY_METADATA.rawValue, AV_PKT_DATA_CONTENT_LIGHT_LEVEL.rawValue,
+    ]
+
     /// Copies a stream's metadata and side data (display matrix = rotation, HDR info, ...).
     /// `sideData`: the AVPacketSideDataType raw values to copy (nil: all).
-    public func copyStreamExtras(from input: UnsafeMutablePointer<AVStream>, to st: UnsafeMutablePointer<AVStream>,
-                                 sideData: Set<UInt32>? = nil) throws(FFmpegError) {
+    func copyStreamExtras(from input: UnsafeMutablePointer<AVStream>, to st: UnsafeMutablePointer<AVStream>,
+                          sideData: Set<UInt32>? = nil) throws(FFmpegError) {
         av_dict_copy(&st.pointee.metadata, input.pointee.metadata, 0)
         for i in 0..<Int(input.pointee.nb_side_data) {
             let sd = input.pointee.side_data[i]
             if let sideData, !sideData.contains(sd.type.rawValue) { continue }
             guard let dst = av_stream_new_side_data(st, sd.type, sd.size) else {
-                throw FFmpegError(vsr_averror(ENOMEM), "copying stream side data")
+                throw FFmpegError(.outOfMemory, "copying stream side data")
             }
             dst.update(from: sd.data, count: sd.size)
         }
@@ -123,16 +149,16 @@ public final class OutputFile: @unchecked Sendable {
         if context.pointee.oformat.pointee.flags & AVFMT_NOFILE == 0 {
             try check(avio_open(&context.pointee.pb, url, AVIO_FLAG_WRITE), "opening \(url) for writing")
         }
-        var dict = Dictionary(options)
+        var dict = OptionsDictionary(options)
         defer { av_dict_free(&dict.pointer) }
         try check(avformat_write_header(context, &dict.pointer), "writing the header of \(url)")
         headerWritten = true
     }
 
     /// Writes a packet whose timestamps are in `timeBase`; the muxer interleaves streams.
-    public func write(_ packet: Packet, timeBase: AVRational) throws(FFmpegError) {
+    public func write(_ packet: Packet, timeBase: Rational) throws(FFmpegError) {
         let st = stream(packet.streamIndex)
-        packet.rescaleTimestamps(from: timeBase, to: st.pointee.time_base)
+        packet.rescaleTimestamps(from: timeBase, to: Rational(st.pointee.time_base))
         try check(av_interleaved_write_frame(context, packet.pointer), "writing to \(url)")
     }
 

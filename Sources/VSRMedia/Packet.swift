@@ -1,8 +1,8 @@
-import CFFmpeg
+internal import CFFmpeg
 
 /// Owns one AVPacket. Sending a packet through a queue moves it: only one stage uses it at a time.
 public final class Packet: @unchecked Sendable {
-    public let pointer: UnsafeMutablePointer<AVPacket>
+    let pointer: UnsafeMutablePointer<AVPacket>
 
     public init() {
         guard let p = av_packet_alloc() else { fatalError("av_packet_alloc: out of memory") }
@@ -20,15 +20,7 @@ public final class Packet: @unchecked Sendable {
     }
     public var pts: Int64 { pointer.pointee.pts }
     public var dts: Int64 { pointer.pointee.dts }
-    public var size: Int { Int(pointer.pointee.size) }
-    public var isKeyframe: Bool { pointer.pointee.flags & AV_PKT_FLAG_KEY != 0 }
-
-    /// The payload bytes (for checksums in tests and tools).
-    public var data: UnsafeRawBufferPointer {
-        UnsafeRawBufferPointer(start: pointer.pointee.data, count: size)
-    }
-
-    public func unref() { av_packet_unref(pointer) }
+    func unref() { av_packet_unref(pointer) }
 
     /// Moves this packet's contents into a new Packet and leaves this one blank.
     public func moveOut() -> Packet {
@@ -39,11 +31,11 @@ public final class Packet: @unchecked Sendable {
 
     /// Adds `delta` to the known timestamps (moving a stream onto another clock).
     public func shiftTimestamps(by delta: Int64) {
-        if pointer.pointee.pts != vsr_nopts_value() { pointer.pointee.pts += delta }
-        if pointer.pointee.dts != vsr_nopts_value() { pointer.pointee.dts += delta }
+        if pointer.pointee.pts != noTimestamp { pointer.pointee.pts += delta }
+        if pointer.pointee.dts != noTimestamp { pointer.pointee.dts += delta }
     }
 
-    public func rescaleTimestamps(from source: AVRational, to destination: AVRational) {
-        av_packet_rescale_ts(pointer, source, destination)
+    public func rescaleTimestamps(from source: Rational, to destination: Rational) {
+        av_packet_rescale_ts(pointer, source.av, destination.av)
     }
 }

@@ -1,10 +1,10 @@
-import CFFmpeg
+internal import CFFmpeg
 
 /// A swscale context converting or resizing frames (or single planes) of fixed geometry.
 public final class Scaler: @unchecked Sendable {
     let context: OpaquePointer
     public let sourceWidth: Int, sourceHeight: Int, destinationWidth: Int, destinationHeight: Int
-    public let sourceFormat: AVPixelFormat
+    public let sourceFormat: PixelFormat
 
     public enum Filter: String, Sendable, CaseIterable { case bilinear, bicubic, lanczos, point, area
         var flags: Int32 {
@@ -18,14 +18,14 @@ public final class Scaler: @unchecked Sendable {
         }
     }
 
-    public init(from sf: AVPixelFormat, _ sw: Int, _ sh: Int, to df: AVPixelFormat, _ dw: Int, _ dh: Int,
+    public init(from sf: PixelFormat, _ sw: Int, _ sh: Int, to df: PixelFormat, _ dw: Int, _ dh: Int,
                 filter: Filter = .bicubic, sourceFullRange: Bool = false,
                 destinationFullRange: Bool = false) throws(FFmpegError) {
         // Accurate rounding and full chroma interpolation: quality matters more than the last %.
         let flags = filter.flags | SWS_ACCURATE_RND | SWS_FULL_CHR_H_INT
-        guard let ctx = sws_getContext(Int32(sw), Int32(sh), sf, Int32(dw), Int32(dh), df, flags, nil, nil, nil) else {
-            let names = "\(pixelFormatName(sf)) \(sw)x\(sh) -> \(pixelFormatName(df)) \(dw)x\(dh)"
-            throw FFmpegError(vsr_averror(EINVAL), "swscale cannot convert \(names)")
+        guard let ctx = sws_getContext(Int32(sw), Int32(sh), sf.av, Int32(dw), Int32(dh), df.av, flags, nil, nil, nil) else {
+            let names = "\(sf) \(sw)x\(sh) -> \(df) \(dw)x\(dh)"
+            throw FFmpegError(.invalidArgument, "swscale cannot convert \(names)")
         }
         context = ctx
         if sourceFullRange || destinationFullRange {
@@ -77,11 +77,6 @@ public final class Scaler: @unchecked Sendable {
             }
         }
     }
-}
-
-public func pixelFormatName(_ f: AVPixelFormat) -> String {
-    guard let n = av_get_pix_fmt_name(f) else { return "unknown" }
-    return String(cString: n)
 }
 
 /// Silences FFmpeg's own stderr logging unless `verbose`: vsr reports every failure itself,

@@ -1,4 +1,4 @@
-import CFFmpeg
+internal import CFFmpeg
 
 /// An 8-bit 4:2:0 picture in plain arrays, for tools that compare pictures rather than stream
 /// them (`vsr eval-video`). Chroma planes are ceil(width/2) x ceil(height/2).
@@ -45,12 +45,12 @@ public struct YUVPicture: Sendable {
 
     /// As `converted(_:)`, keeping the converter for the next frame of the same format and size.
     static func converted(_ f: Frame, reusing converter: inout (Scaler, Frame)?) throws(FFmpegError) -> YUVPicture {
-        guard f.width > 0, f.height > 0 else { throw FFmpegError(vsr_averror(EINVAL), "a frame without a size") }
-        if f.pixelFormat == AV_PIX_FMT_YUV420P { return YUVPicture(f) }
+        guard f.width > 0, f.height > 0 else { throw FFmpegError(.invalidArgument, "a frame without a size") }
+        if f.pixelFormat == PixelFormat.yuv420p { return YUVPicture(f) }
         if converter == nil || converter!.0.sourceWidth != f.width || converter!.0.sourceHeight != f.height
             || converter!.0.sourceFormat != f.pixelFormat {
-            converter = (try Scaler(from: f.pixelFormat, f.width, f.height, to: AV_PIX_FMT_YUV420P, f.width, f.height),
-                         try Frame.allocate(format: AV_PIX_FMT_YUV420P, width: f.width, height: f.height))
+            converter = (try Scaler(from: f.pixelFormat, f.width, f.height, to: PixelFormat.yuv420p, f.width, f.height),
+                         try Frame.allocate(format: PixelFormat.yuv420p, width: f.width, height: f.height))
         }
         converter!.0.scale(f, into: converter!.1)
         return YUVPicture(converter!.1)
@@ -81,10 +81,10 @@ public struct YUVPicture: Sendable {
 
     /// Resized by swscale with `filter` (all three planes).
     public func resized(width w: Int, height h: Int, filter: Scaler.Filter) throws(FFmpegError) -> YUVPicture {
-        let src = try Frame.allocate(format: AV_PIX_FMT_YUV420P, width: width, height: height)
+        let src = try Frame.allocate(format: PixelFormat.yuv420p, width: width, height: height)
         store(into: src)
-        let dst = try Frame.allocate(format: AV_PIX_FMT_YUV420P, width: w, height: h)
-        try Scaler(from: AV_PIX_FMT_YUV420P, width, height, to: AV_PIX_FMT_YUV420P, w, h, filter: filter).scale(src, into: dst)
+        let dst = try Frame.allocate(format: PixelFormat.yuv420p, width: w, height: h)
+        try Scaler(from: PixelFormat.yuv420p, width, height, to: PixelFormat.yuv420p, w, h, filter: filter).scale(src, into: dst)
         return YUVPicture(dst)
     }
 }
@@ -105,12 +105,12 @@ public final class YUVClipReader {
     public init(path: String) throws(FFmpegError) {
         input = try InputFile(url: path)
         guard let vi = input.bestVideoStream() else {
-            throw FFmpegError(vsr_averror(EINVAL), "\(path) has no video stream")
+            throw FFmpegError(.invalidArgument, "\(path) has no video stream")
         }
         stream = vi
-        decoder = try Decoder(stream: input.stream(vi), threads: 1)
-        let rate = input.guessFrameRate(stream: vi)
-        frameRate = rate.num > 0 && rate.den > 0 ? (Int(rate.num), Int(rate.den)) : (25, 1)
+        decoder = try Decoder(input: input, stream: vi, threads: 1)
+        let rate = input.frameRate(stream: vi)
+        frameRate = (Int(rate.num), Int(rate.den))
     }
 
     public var width: Int { decoder.width }
@@ -155,17 +155,17 @@ public final class YUVClipWriter {
     public init(path: String, codec: String, width: Int, height: Int, frameRate fps: (num: Int, den: Int),
                 options: [String: String]) throws(FFmpegError) {
         output = try OutputFile(url: path)
-        let frameRate = AVRational(num: Int32(fps.num), den: Int32(fps.den))
-        var s = VideoEncoderSettings(codecName: codec, width: width, height: height, pixelFormat: AV_PIX_FMT_YUV420P,
-                                     timeBase: av_inv_q(frameRate), frameRate: frameRate,
-                                     sampleAspectRatio: AVRational(num: 1, den: 1))
+        let frameRate = Rational(Int32(fps.num), Int32(fps.den))
+        var s = VideoEncoderSettings(codecName: codec, width: width, height: height, pixelFormat: PixelFormat.yuv420p,
+                                     timeBase: frameRate.inverse, frameRate: frameRate,
+                                     sampleAspectRatio: Rational(1, 1))
         s.threads = 1
         s.globalHeader = output.needsGlobalHeader
         s.options = options
         encoder = try Encoder(s)
         stream = try output.addStream(encoder: encoder)
         try output.writeHeader()
-        frame = try Frame.allocate(format: AV_PIX_FMT_YUV420P, width: width, height: height)
+        frame = try Frame.allocate(format: PixelFormat.yuv420p, width: width, height: height)
     }
 
     public func write(_ picture: YUVPicture) throws(FFmpegError) {

@@ -1,5 +1,4 @@
 import DequeModule
-import Foundation
 
 /// A fixed-capacity FIFO between pipeline stages.
 ///
@@ -9,7 +8,7 @@ import Foundation
 /// `close()` for the whole pipeline: it wakes every waiter on both sides.
 public final class BoundedQueue<Element: Sendable>: @unchecked Sendable {
     public let capacity: Int
-    private let condition = NSCondition()
+    private let condition = Condition()
     private var items: Deque<Element> = []
     private var openProducers: Int
     private var closed = false
@@ -60,7 +59,7 @@ public final class BoundedQueue<Element: Sendable>: @unchecked Sendable {
 
     /// Like `pop()` but gives up after `timeout` seconds; `.timedOut` then.
     public func pop(timeout: Double) -> TimedPop<Element> {
-        let deadline = Date(timeIntervalSinceNow: timeout)
+        let deadline = VSRPipeline.deadline(afterSeconds: timeout)
         condition.lock()
         defer { condition.unlock() }
         while items.isEmpty && openProducers > 0 && !closed {
@@ -78,32 +77,14 @@ public final class BoundedQueue<Element: Sendable>: @unchecked Sendable {
 
     /// One producer is done. The stream ends when all have finished.
     public func finish() {
-        condition.lock()
-        openProducers = max(0, openProducers - 1)
-        condition.broadcast()
-        condition.unlock()
+        condition.withLock { openProducers = max(0, openProducers - 1); condition.broadcast() }
     }
 
     /// The consumer stops receiving: pending items are dropped, producers are told to stop.
     public func close() {
-        condition.lock()
-        closed = true
-        items.removeAll()
-        condition.broadcast()
-        condition.unlock()
+        condition.withLock { closed = true; items.removeAll(); condition.broadcast() }
     }
 
-    public var count: Int {
-        condition.lock()
-        defer { condition.unlock() }
-        return items.count
-    }
-
-    public var isClosed: Bool {
-        condition.lock()
-        defer { condition.unlock() }
-        return closed
-    }
 }
 
 public enum LeakyPushResult<Element> {

@@ -1,4 +1,3 @@
-import Foundation
 
 /// Restores sequence order after parallel workers: items go in tagged with their sequence
 /// number (0, 1, 2, ... each exactly once) in any order and come out in order.
@@ -7,7 +6,7 @@ import Foundation
 /// the next one to leave, so the next item is always admissible and memory stays fixed.
 public final class ReorderQueue<Element: Sendable>: @unchecked Sendable {
     public let window: Int
-    private let condition = NSCondition()
+    private let condition = Condition()
     private var slots: [Element?]
     private var next = 0
     private var openProducers: Int
@@ -47,7 +46,7 @@ public final class ReorderQueue<Element: Sendable>: @unchecked Sendable {
 
     /// Like `pop()` but gives up after `timeout` seconds (`.timedOut`); `.end` at end of stream.
     public func pop(timeout: Double) -> TimedPop<Element> {
-        let deadline = Date(timeIntervalSinceNow: timeout)
+        let deadline = VSRPipeline.deadline(afterSeconds: timeout)
         condition.lock()
         defer { condition.unlock() }
         while slots[next % window] == nil && openProducers > 0 && !closed {
@@ -62,18 +61,11 @@ public final class ReorderQueue<Element: Sendable>: @unchecked Sendable {
     }
 
     public func finish() {
-        condition.lock()
-        openProducers = max(0, openProducers - 1)
-        condition.broadcast()
-        condition.unlock()
+        condition.withLock { openProducers = max(0, openProducers - 1); condition.broadcast() }
     }
 
     public func close() {
-        condition.lock()
-        closed = true
-        slots = Array(repeating: nil, count: window)
-        condition.broadcast()
-        condition.unlock()
+        condition.withLock { closed = true; slots = Array(repeating: nil, count: window); condition.broadcast() }
     }
 }
 

@@ -52,8 +52,8 @@ public enum Evaluation {
         var model: [Score] = [], bicubic: [Score] = []
         for path in files {
             let name = URL(fileURLWithPath: path).deletingPathExtension().lastPathComponent
-            let image: RGBImage
-            do { image = try RGBImage.read(path) } catch { throw EvaluationError.unreadable(path, error.description) }
+            let image: PackedImage
+            do { image = try PackedImage.read(path) } catch { throw EvaluationError.unreadable(path, error.description) }
             let c = image.channels
             let w = image.width - image.width % scale, h = image.height - image.height % scale
             guard w >= 2 * scale + 11, h >= 2 * scale + 11 else { throw EvaluationError.tooSmall(path) }
@@ -109,7 +109,7 @@ public enum Evaluation {
             let out = [yy + 1.596027 * (cr - 128), yy - 0.391762 * (cb - 128) - 0.812968 * (cr - 128), yy + 2.017232 * (cb - 128)]
             for k in 0..<3 { pixels[i * 3 + k] = UInt8(min(max(out[k].rounded(), 0), 255)) }
         }
-        do { try RGBImage(width: w, height: h, channels: c, pixels: pixels).writePNG(path) } catch {
+        do { try PackedImage(width: w, height: h, channels: c, pixels: pixels).writePNG(path) } catch {
             throw EvaluationError.unwritable(path, error.description)
         }
     }

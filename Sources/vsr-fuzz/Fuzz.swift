@@ -1,5 +1,5 @@
 import Foundation
-import VSRCore
+import VSRLive
 import VSRKernels
 import VSRMedia
 import VSRModels
@@ -48,8 +48,9 @@ enum Target: String, CaseIterable {
     /// Demux and decode up to 4 frames (and at most 64 packets), converting each to 4:2:0.
     static func media(_ data: Data) {
         guard let input = try? InputFile(data: data, name: "fuzz"), let vi = input.bestVideoStream(),
-              let decoder = try? Decoder(stream: input.stream(vi), threads: 1) else { return }
+              let decoder = try? Decoder(input: input, stream: vi, threads: 1) else { return }
         let packet = Packet(), frame = Frame()
+        let conformer = FrameConformer(layout: WorkLayout(for: decoder, scale: 2, image: false))
         var frames = 0
         for _ in 0..<64 where frames < 4 {
             guard let r = try? input.read(into: packet), r == .packet else { break }
@@ -57,7 +58,7 @@ enum Target: String, CaseIterable {
             while frames < 4, (try? decoder.receive(into: frame)) == .frame {
                 frames += 1
                 _ = try? YUVPicture.converted(frame)
-                frame.unref()
+                _ = try? conformer.conform(frame.moveOut())
             }
         }
     }

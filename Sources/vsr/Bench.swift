@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import VSRBench
 import VSRKernels
 import VSRModels
 
@@ -18,7 +19,7 @@ struct BenchKernels: ParsableCommand {
     @Option(help: "Input sizes, comma-separated WxH.")
     var sizes = "640x360,960x540"
 
-    @Option(help: "Thread counts, comma-separated (bands of one frame in parallel).")
+    @Option(help: "Thread counts, comma-separated: threads working on one frame, in bands (not workers, which take a frame each).")
     var threads = "1,2"
 
     @Option(help: "Upscaling factor.")
@@ -71,20 +72,14 @@ struct BenchKernels: ParsableCommand {
                     results.append(r)
                     if !json {
                         print(padded(name, 19) + String(format: "%6d  ", net.macsPerPixel) + padded("\(w)x\(h)", 10)
-                              + String(format: "%3d  %9.2f  %8.1f  %6.1f", t, r.ms_median, r.gflops, r.percent_of_peak))
+                              + String(format: "%3d  %9.2f  %8.1f  %6.1f", t, r.msMedian, r.gflops, r.percentOfPeak))
                     }
                 }
             }
         }
         if json {
-            let machine: [String: Any] = ["cpu": CPUInfo.model, "cores": CPUInfo.cores, "isa": CPUInfo.kernelISA,
-                                          "peak_gflops_1t": peak1, "peak_gflops_all": peakAll]
-            let rows = results.map { r -> [String: Any] in
-                ["model": r.model, "width": r.width, "height": r.height, "scale": r.scale, "threads": r.threads,
-                 "ms_median": r.ms_median, "gflops": r.gflops, "percent_of_peak": r.percent_of_peak]
-            }
-            let data = try JSONSerialization.data(withJSONObject: ["machine": machine, "results": rows], options: [.prettyPrinted, .sortedKeys])
-            print(String(decoding: data, as: UTF8.self))
+            let machine = MachineReport(peakGflops1T: peak1, peakGflopsAll: peakAll)
+            print(JSONLine.encode(KernelBenchReport(machine: machine, results: results), pretty: true))
         }
     }
 
@@ -97,4 +92,24 @@ struct BenchKernels: ParsableCommand {
                   + padded(compiled.blockings[i].description, 9) + String(format: "%7.1f  %5.1f", g, 100 * g / peak))
         }
     }
+}
+
+/// The machine a benchmark ran on.
+struct MachineReport: Encodable {
+    var cpu = CPUInfo.model
+    var cores = CPUInfo.cores
+    var isa = CPUInfo.kernelISA
+    var peakGflops1T: Double? = nil
+    var peakGflopsAll: Double? = nil
+
+    enum CodingKeys: String, CodingKey {
+        case cpu, cores, isa, peakGflopsAll
+        case peakGflops1T = "peak_gflops_1t"
+    }
+}
+
+/// `vsr bench kernels --json`.
+struct KernelBenchReport: Encodable {
+    let machine: MachineReport
+    let results: [KernelBenchmark.Result]
 }

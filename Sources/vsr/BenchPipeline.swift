@@ -1,6 +1,6 @@
 import ArgumentParser
 import Foundation
-import VSRCore
+import VSRBench
 import VSRKernels
 import VSRModels
 
@@ -65,22 +65,19 @@ struct BenchPipeline: ParsableCommand {
                         if !json && !csv {
                             let st = ["demux", "decode", "upscale", "chroma", "encode", "mux"].map { String(format: "%5.0f%%", 100 * (r.stages[$0] ?? 0)) }
                             print(padded(size, 10) + padded(model, 14) + String(format: "x%d %7.1f  ", scale, r.fps)
-                                  + padded(r.realtime_25 ? "yes" : "no", 5) + padded(r.realtime_30 ? "yes" : "no", 5)
-                                  + " " + padded(r.bottleneck, 11) + st.joined(separator: " ") + String(format: "  %7.0f", r.peak_rss_mb))
+                                  + padded(r.realtime25 ? "yes" : "no", 5) + padded(r.realtime30 ? "yes" : "no", 5)
+                                  + " " + padded(r.bottleneck, 11) + st.joined(separator: " ") + String(format: "  %7.0f", r.peakRssMb))
                         }
                     }
                 }
             }
             if json {
-                let machine: [String: Any] = ["cpu": CPUInfo.model, "cores": CPUInfo.cores, "isa": CPUInfo.kernelISA]
-                let rowsJSON = try JSONSerialization.jsonObject(with: JSONEncoder().encode(rows))
-                let data = try JSONSerialization.data(withJSONObject: ["machine": machine, "results": rowsJSON], options: [.prettyPrinted, .sortedKeys])
-                print(String(decoding: data, as: UTF8.self))
+                print(JSONLine.encode(PipelineBenchReport(machine: MachineReport(), results: rows), pretty: true))
             } else if csv {
                 print("size,model,scale,fps,realtime_25,realtime_30,bottleneck,demux,decode,upscale,chroma,encode,mux,peak_rss_mb")
                 for r in rows {
                     let st = ["demux", "decode", "upscale", "chroma", "encode", "mux"].map { String(format: "%.3f", r.stages[$0] ?? 0) }
-                    print("\(r.size),\(r.model),\(r.scale),\(String(format: "%.2f", r.fps)),\(r.realtime_25),\(r.realtime_30),\(r.bottleneck),\(st.joined(separator: ",")),\(String(format: "%.1f", r.peak_rss_mb))")
+                    print("\(r.size),\(r.model),\(r.scale),\(String(format: "%.2f", r.fps)),\(r.realtime25),\(r.realtime30),\(r.bottleneck),\(st.joined(separator: ",")),\(String(format: "%.1f", r.peakRssMb))")
                 }
             }
             if let plot {
@@ -93,4 +90,10 @@ struct BenchPipeline: ParsableCommand {
             }
         }
     }
+}
+
+/// `vsr bench pipeline --json`.
+struct PipelineBenchReport: Encodable {
+    let machine: MachineReport
+    let results: [PipelineBenchmark.Row]
 }

@@ -25,8 +25,8 @@ struct ModelOptions: ParsableArguments {
             return chosenModel(lossyInput: true, input: path, note: note)
         }
         guard let input = try? InputFile(url: path), let vi = input.bestVideoStream() else { return model }
-        let codec = input.videoCodec(stream: vi)
-        return chosenModel(lossyInput: codec.lossy, input: "the input (\(codec.name))", note: note)
+        let video = input.streamInfo(vi)
+        return chosenModel(lossyInput: video.isLossy, input: "the input (\(video.codecName))", note: note)
     }
 
     /// The model name for an input that is lossy or not; prints the choice in one line.

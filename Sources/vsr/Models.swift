@@ -72,18 +72,33 @@ struct Models: ParsableCommand {
     }
 
     private func printJSON(_ models: [ModelFile]) throws {
-        let list: [[String: Any]] = models.map { m in
-            var entry: [String: Any] = [
-                "name": m.metadata.name, "scale": m.network.scale, "description": m.metadata.description,
-                "parameters": m.network.parameterCount, "macs_per_pixel": m.network.macsPerPixel, "path": m.path,
-            ]
-            for (set, v) in m.metadata.quality { entry[set] = ["psnr": v.psnr, "ssim": v.ssim] }
-            if let clip = m.metadata.videoClip {
-                entry["video"] = ["clip": clip, "gain_over_lanczos": Dictionary(uniqueKeysWithValues: m.metadata.videoGain.map { (String($0.key), $0.value) })]
-            }
-            return entry
+        let list = models.map { m in
+            ModelEntry(name: m.metadata.name, scale: m.network.scale, description: m.metadata.description,
+                       parameters: m.network.parameterCount, macsPerPixel: m.network.macsPerPixel, path: m.path,
+                       quality: m.metadata.quality.mapValues { ModelEntry.Quality(psnr: $0.psnr, ssim: $0.ssim) },
+                       video: m.metadata.videoClip.map { clip in
+                           ModelEntry.Video(clip: clip, gainOverLanczos: Dictionary(uniqueKeysWithValues: m.metadata.videoGain.map { (String($0.key), $0.value) }))
+                       })
         }
-        let data = try JSONSerialization.data(withJSONObject: ["models": list], options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])
-        print(String(decoding: data, as: UTF8.self))
+        print(JSONLine.encode(["models": list], pretty: true))
+    }
+
+    /// One model in `vsr models --json`.
+    struct ModelEntry: Encodable {
+        struct Quality: Encodable { let psnr: Double, ssim: Double }
+        struct Video: Encodable {
+            let clip: String
+            /// Y-PSNR gain over lanczos (dB) by x264 CRF.
+            let gainOverLanczos: [String: Double]
+        }
+        let name: String
+        let scale: Int
+        let description: String
+        let parameters: Int
+        let macsPerPixel: Int
+        let path: String
+        /// By dataset (Set5, Set14): Y-PSNR and SSIM on the clean bicubic convention.
+        let quality: [String: Quality]
+        let video: Video?
     }
 }

@@ -1,12 +1,14 @@
 import ArgumentParser
 import Foundation
-import VSRCore
+import VSRLive
 import VSRKernels
 import VSRMedia
 import VSRModels
 
-struct Stream: ParsableCommand {
+/// `vsr stream` (named so as not to shadow Foundation's Stream).
+struct StreamCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "stream",
         abstract: "Enhance live streams in real time and re-publish them.",
         discussion: """
         Inputs: rtsp://, udp://, srt://, tcp://, http(s):// (MPEG-TS, HLS), or a file with --realtime. \
@@ -54,8 +56,11 @@ struct Stream: ParsableCommand {
     @Option(help: "x264/x265 speed preset of the outputs (ultrafast leaves more CPU to upscaling).")
     var preset = "veryfast"
 
-    @Option(help: "Upscale workers shared by all streams (default: one per core).")
-    var threads: Int?
+    // "workers" is one word for one concept across vsr: frames upscaled in parallel, a thread
+    // each. (--threads, its old name, still works.)
+    @Option(name: [.customLong("workers"), .customLong("threads")],
+            help: "Upscale workers shared by all streams (default: one per core; one for a single stream, whose frames are split in bands over every core).")
+    var workers: Int?
 
     @Option(help: "Statistics format: plain or json.")
     var progress: ProgressStyle = .plain
@@ -87,24 +92,31 @@ struct Stream: ParsableCommand {
             // One camera: one frame at a time split over every core (lowest latency); several:
             // one frame per worker, the pool shared fairly.
             let cores = ProcessInfo.processInfo.activeProcessorCount
-            settings.workers = threads ?? (endpoints.count == 1 ? 1 : cores)
-            let bands = endpoints.count == 1 && threads == nil ? cores : 1
+            settings.workers = workers ?? (endpoints.count == 1 ? 1 : cores)
+            let bands = endpoints.count == 1 && workers == nil ? cores : 1
             // Live cameras send H.264/H.265: the camera family unless --family or --model says otherwise.
             let model = models.chosenModel(lossyInput: true, input: "a live stream") { if !quiet { Terminal.note($0) } }
             let upscaler = try ModelCatalog.upscaler(named: model, scale: models.scale, bandsPerFrame: bands)
             let json = progress == .json
-            let job = StreamJob(endpoints: endpoints, settings: settings, upscaler: upscaler, json: json,
+            let job = StreamJob(endpoints: endpoints, settings: settings, upscaler: upscaler,
                                 notify: { if !quiet { Terminal.note($0) } },
-                                report: { line in if !quiet { Terminal.write(line + "\n") } })
+                                report: { r in if !quiet { Terminal.write((json ? JSONLine.encode(r) : Self.line(r)) + "\n") } })
             let interrupts = InterruptHandler { Terminal.note("stopping") }
             let summary = try job.run(stop: interrupts.stop)
             if json {
-                print(summary.json.count == 1 ? summary.json[0] : "[" + summary.json.joined(separator: ",") + "]")
+                print(summary.streams.count == 1 ? JSONLine.encode(summary.streams[0]) : JSONLine.encode(summary.streams))
             } else {
-                summary.lines.forEach { print("summary: " + $0) }
+                summary.streams.forEach { print("summary: " + Self.line($0)) }
             }
             if let advice = summary.advice { Terminal.note(advice) }
         }
+    }
+
+    /// One stream's figures as a readable line.
+    static func line(_ r: StreamStats.Report) -> String {
+        String(format: "%@in %.1f fps  out %.1f fps  upscaled %d  fallback %d  dropped %d  latency p50/p95/p99 %.0f/%.0f/%.0f ms  reconnects %d",
+               r.stream.isEmpty ? "" : "[\(r.stream)] ", r.inputFps, r.outputFps, r.upscaled, r.fallback, r.dropped,
+               r.latencyMsP50, r.latencyMsP95, r.latencyMsP99, r.reconnects)
     }
 
     private func loadEndpoints() throws -> [StreamEndpoint] {

@@ -2,7 +2,6 @@ import ArgumentParser
 import Dispatch
 import Foundation
 import Synchronization
-import VSRCore
 import VSRPipeline
 
 /// One-line messages to stderr, prefixed so they stand apart from the program's output.

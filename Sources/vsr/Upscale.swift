@@ -1,6 +1,6 @@
 import ArgumentParser
 import Foundation
-import VSRCore
+import VSRUpscale
 import VSRKernels
 import VSRMedia
 import VSRModels
@@ -30,8 +30,9 @@ struct Upscale: ParsableCommand {
     @Option(help: "Encoder speed preset (x264/x265 names such as veryfast, slow; svt-av1 0-13).")
     var preset: String?
 
-    @Option(help: "Frames upscaled in parallel (default: one per core).")
-    var threads: Int?
+    @Option(name: [.customLong("workers"), .customLong("threads")],
+            help: "Upscale workers: frames upscaled in parallel, a thread each (default: one per core).")
+    var workers: Int?
 
     @Option(help: "Container format, when the output name does not say (e.g. matroska, mp4).")
     var format: String?
@@ -54,7 +55,7 @@ struct Upscale: ParsableCommand {
     var verbose = false
 
     func validate() throws {
-        if let threads, !(1...256).contains(threads) { throw ValidationError("--threads must be between 1 and 256") }
+        if let workers, !(1...256).contains(workers) { throw ValidationError("--workers must be between 1 and 256") }
         if let crf, !(0...63).contains(crf) { throw ValidationError("--crf must be between 0 and 63") }
         guard input != output else { throw ValidationError("INPUT and OUTPUT must be different files") }
     }
@@ -67,7 +68,7 @@ struct Upscale: ParsableCommand {
             o.encoder = encoder
             o.crf = crf
             o.preset = preset
-            o.workers = threads
+            o.workers = workers
             o.format = format
             o.overwrite = overwrite
             let job = UpscaleJob(options: o, upscaler: upscaler, notify: note)
@@ -87,7 +88,7 @@ struct Upscale: ParsableCommand {
                 throw ExitCode.interrupted
             }
             if report == .json {
-                print(summary.jsonReport(job: job, model: upscaler.name, scale: models.scale, workers: o.workers))
+                print(JSONLine.encode(UpscaleReport(summary: summary, job: job, model: upscaler.name, scale: models.scale)))
                 return
             }
             if !quiet {

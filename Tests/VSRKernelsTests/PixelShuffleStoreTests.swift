@@ -1,4 +1,5 @@
 import Testing
+import VSRTestSupport
 @testable import VSRKernels
 
 /// The quantising pixel-shuffle store (vectorised, bit tricks) against the plain definition:

@@ -1,4 +1,5 @@
 import Testing
+import VSRTestSupport
 @testable import VSRKernels
 import VSRKernelsAVX512
 

@@ -85,7 +85,7 @@ struct ModelFileTests {
 
     /// The file from the reliability report whose shape product overflowed (signal 4): a clear error.
     @Test func overflowingShapeFileIsRefused() {
-        let path = repository.appendingPathComponent("Tests/VSRCoreTests/Regressions/model/shape_overflow_2pow64.safetensors").path
+        let path = repository.appendingPathComponent("Tests/VSRUpscaleTests/Regressions/model/shape_overflow_2pow64.safetensors").path
         do {
             _ = try ModelFile(path: path)
             Issue.record("accepted")

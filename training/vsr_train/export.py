@@ -4,28 +4,10 @@ Format (docs/MODEL_FORMAT.md): 8-byte little-endian header length, a JSON header
 names to {dtype, shape, data_offsets}, then the raw little-endian tensors. `__metadata__.vsr`
 holds the architecture as a JSON string (safetensors metadata values must be strings).
 """
-import json
-import struct
+
 import numpy as np
 
-
-def write_safetensors(path, tensors: dict, metadata: dict):
-    header, blobs, offset = {}, [], 0
-    for name, array in tensors.items():
-        a = np.ascontiguousarray(array, dtype='<f4')
-        header[name] = {'dtype': 'F32', 'shape': list(a.shape),
-                        'data_offsets': [offset, offset + a.nbytes]}
-        blobs.append(a.tobytes())
-        offset += a.nbytes
-    header['__metadata__'] = {k: v if isinstance(v, str) else json.dumps(v)
-                              for k, v in metadata.items()}
-    raw = json.dumps(header, separators=(',', ':')).encode()
-    raw += b' ' * (-len(raw) % 8)  # align the data section to 8 bytes, as safetensors does
-    with open(path, 'wb') as f:
-        f.write(struct.pack('<Q', len(raw)))
-        f.write(raw)
-        for blob in blobs:
-            f.write(blob)
+from .safetensors import write_safetensors  # noqa: F401  (re-exported: train.py uses it)
 
 
 def model_file(path, name, description, scale, layers, training_note, psnr=None):

@@ -1,0 +1,98 @@
+import Foundation
+import Synchronization
+import VSRFrames
+import VSRKernels
+import VSRMedia
+import VSRPipeline
+
+/// A frame on its way through a live pipeline.
+struct LiveItem: Sendable {
+    let sequence: Int
+    let frame: Frame
+    /// When the frame left the decoder (monotonic ns): latency is measured from here.
+    let received: UInt64
+    /// Presentation time on the output clock, microseconds.
+    let pts: Int64
+}
+
+enum LiveResult: Sendable {
+    case frame(Frame, received: UInt64, pts: Int64)
+    case dropped
+}
+
+/// One camera: its reader (decode, never blocked; LiveReader.swift), its reorder -> encode ->
+/// mux thread (LiveEncoding.swift), and the state the shared workers need to upscale its frames.
+///
+/// Threads: the reader owns `pendingInput` and the decoder state, the encoder thread owns
+/// `encoder`, `output` and `lastAudioDTS`; what crosses threads is a queue, an atomic, or the
+/// interrupt flag.
+final class LiveStream: @unchecked Sendable {
+    let id: Int
+    let endpoint: StreamEndpoint
+    let settings: StreamSettings
+    let stats = StreamStats()
+    let layout: WorkLayout
+    let outputPool: FramePool
+    let results: ReorderQueue<LiveResult>
+    let audio = BoundedQueue<MuxItem>(capacity: 64)
+    /// Frames of this stream handed to the workers and not yet back in `results`.
+    let inFlight = WorkCounter()
+    /// Recent network upscale time (ms), to predict whether a frame can still make its budget.
+    let networkMillis = Atomic<Int>(0)
+    /// Raised once to stop: every input this stream opens, now or on a reconnect, watches it.
+    let interrupt = InterruptFlag()
+    let notify: @Sendable (String) -> Void
+    let frameRate: Rational
+    /// The input opened by `init`, taken by the reader thread when it starts.
+    var pendingInput: InputFile?
+    let encoder: Encoder
+    let output: LiveOutput
+    /// The last audio dts written (encoder thread only): audio never goes backwards.
+    var lastAudioDTS = Int64.min
+    /// One frame's duration (µs): the step when a timestamp must be moved forward. Anything
+    /// smaller could collide once the muxer rounds to its clock (90 kHz for MPEG-TS, 1 kHz for FLV).
+    var frameMicros: Int64 { Int64((1_000_000 / max(1, frameRate.value)).rounded()) }
+
+    init(id: Int, endpoint: StreamEndpoint, settings: StreamSettings, scale: Int, workers: Int,
+         notify: @escaping @Sendable (String) -> Void) throws {
+        self.id = id
+        self.endpoint = endpoint
+        self.settings = settings
+        self.notify = notify
+        let input = try LiveInput.open(endpoint.input, settings: settings, interrupt: interrupt)
+        pendingInput = input
+        guard let vi = input.bestVideoStream() else { throw VSRError.noVideoStream(endpoint.input) }
+        let decoder = try Decoder(input: input, stream: vi, threads: 1)
+        // The same working-format rules as a file upscale (yuvj cameras keep full range).
+        var layout = WorkLayout(for: decoder, scale: scale, image: false)
+        outputPool = try FramePool(format: layout.workFormat, width: layout.outputWidth, height: layout.outputHeight)
+        let rate = input.frameRate(stream: vi)
+        frameRate = rate
+        var s = VideoEncoderSettings(codecName: settings.encoder, width: layout.outputWidth, height: layout.outputHeight,
+                                     pixelFormat: layout.workFormat, timeBase: .microseconds,
+                                     frameRate: rate, sampleAspectRatio: input.sampleAspectRatio(stream: vi))
+        s.threads = 1
+        s.gopSize = max(1, Int(rate.value.rounded()))  // a keyframe every second: quick joins
+        s.maxBFrames = 0
+        s.color.fullRange = layout.fullRange
+        let mpegts = LiveOutput.guessFormat(endpoint.output) == "mpegts" || endpoint.format == "mpegts"
+        s.globalHeader = !mpegts && !endpoint.output.hasSuffix(".ts")
+        if settings.encoder == "libx264" || settings.encoder == "libx265" {
+            s.options = ["preset": settings.preset, "tune": "zerolatency", "crf": String(settings.crf)]
+        }
+        encoder = try Encoder.openCroppingToEven(s).encoder
+        layout.encodedWidth = encoder.width
+        layout.encodedHeight = encoder.height
+        self.layout = layout
+        output = try LiveOutput(url: endpoint.output, format: endpoint.format, encoder: encoder,
+                                audio: input.firstAudioStream.map(input.parameters(of:)),
+                                audioTimeBase: .microseconds, stats: stats, notify: notify)
+        results = ReorderQueue(window: 64 + workers + settings.queueDepth, producers: 1)
+    }
+
+    var label: String { endpoint.name.isEmpty ? endpoint.input : endpoint.name }
+
+    /// Makes the reader's blocked or future reads return (stop). Thread-safe: only the flag is
+    /// touched, never the input the reader owns.
+    func interruptInput() { interrupt.raise() }
+}

@@ -1,0 +1,70 @@
+import VSRMedia
+import VSRPipeline
+
+/// Decodes the video stream into frames of the working format with strictly increasing
+/// timestamps. Damaged packets are counted and skipped, never fatal.
+final class DecodeStage {
+    let m: MediaSetup
+    let progress: ProgressCounter
+    let clock: StageClock
+    private var sequence = 0
+    private var lastPTS: Int64? = nil
+    private let conformer: FrameConformer
+    private let frameStep: Int64
+
+    init(setup: MediaSetup, progress: ProgressCounter, clock: StageClock) {
+        m = setup
+        self.progress = progress
+        self.clock = clock
+        conformer = FrameConformer(layout: setup.layout)
+        let tb = setup.input.streamInfo(setup.videoIndex).timeBase
+        frameStep = max(1, setup.frameRate.inverse.rescale(1, to: tb))
+    }
+
+    func run(packets: BoundedQueue<Packet>, output: BoundedQueue<Numbered>) throws {
+        // Closing `packets` releases a demuxer blocked on a full queue when decoding ends early
+        // (a stop closes `decoded`); after a normal end the demuxer is already done.
+        defer { output.finish(); packets.close() }
+        let frame = Frame()
+        while let packet = packets.pop() {
+            var sent = false
+            while !sent {
+                do {
+                    sent = try clock.time(.decode) { () throws(FFmpegError) in try m.decoder.send(packet) } == .accepted
+                } catch {
+                    progress.decodeErrors.add(1, ordering: .relaxed)  // damaged packet: skip it
+                    sent = true
+                }
+                guard try drain(frame, into: output) else { return }
+            }
+        }
+        _ = try? m.decoder.send(nil)
+        _ = try drain(frame, into: output)
+    }
+
+    /// Receives every frame the decoder has ready. Returns false when downstream has closed.
+    private func drain(_ frame: Frame, into output: BoundedQueue<Numbered>) throws -> Bool {
+        while true {
+            let result: Decoder.ReceiveResult
+            do { result = try clock.time(.decode) { () throws(FFmpegError) in try m.decoder.receive(into: frame) } } catch {
+                progress.decodeErrors.add(1, ordering: .relaxed)
+                return true
+            }
+            guard result == .frame else { return true }
+            let moved = frame.moveOut()
+            let ready = try clock.time(.decode) { try prepare(moved) }
+            if !output.push(Numbered(sequence: sequence, frame: ready)) { return false }
+            sequence += 1
+        }
+    }
+
+    /// Fixes the timestamp and converts to the working format when the decoder's differs.
+    private func prepare(_ f: Frame) throws -> Frame {
+        var pts = f.bestEffortTimestamp
+        if pts == noTimestamp { pts = lastPTS.map { $0 + frameStep } ?? 0 }
+        if let last = lastPTS, pts <= last { pts = last + 1 }  // encoders need increasing timestamps
+        lastPTS = pts
+        f.pts = pts
+        return try conformer.conform(f)
+    }
+}

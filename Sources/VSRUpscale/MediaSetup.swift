@@ -1,0 +1,114 @@
+import Foundation
+import VSRFrames
+import VSRMedia
+
+/// Opening the input and configuring decoder, encoder and output for an upscale: everything
+/// that can fail for a reason the user must fix happens here, before any thread starts.
+struct MediaSetup {
+    let input: InputFile
+    let videoIndex: Int
+    let decoder: Decoder
+    let output: OutputFile
+    let encoder: Encoder
+    let videoOut: Int
+    /// Input stream index -> output stream index, for streams copied unchanged.
+    let copies: [Int: Int]
+    let layout: WorkLayout
+    let encoderFormat: PixelFormat
+    let frameRate: Rational
+    let expectedFrames: Int
+    let isImage: Bool
+
+    static func open(_ o: UpscaleOptions, scale: Int, temporaryPath: String,
+                     notify: (String) -> Void) throws -> MediaSetup {
+        let input = try openInput(o.input)
+        guard let vi = input.bestVideoStream() else { throw VSRError.noVideoStream(o.input) }
+        let decoder: Decoder
+        do { decoder = try Decoder(input: input, stream: vi, threads: 1) } catch { throw VSRError.media(error) }
+        guard decoder.width > 0, decoder.height > 0, decoder.pixelFormat != .none else {
+            throw VSRError.notMedia(o.input, "the video stream has no picture size or format")
+        }
+
+        let output: OutputFile
+        do { output = try OutputFile(url: temporaryPath, format: o.format) } catch {
+            throw VSRError.unsupported("cannot choose an output format for \(o.output): name a known extension (.mp4, .mkv, .png, ...) or give --format")
+        }
+        let isImage = output.isImageFormat
+        let frameRate = input.frameRate(stream: vi)
+        let expectedFrames = input.estimatedFrameCount(stream: vi)
+        if isImage && expectedFrames > 1 {
+            // An image file holds one picture: writing a video into it kept only the last frame.
+            throw VSRError.unsupported("\(o.input) has about \(expectedFrames) frames but \(o.output) is a single image; "
+                                       + "write a video (.mp4, .mkv) instead, or cut one frame out first")
+        }
+        var layout = WorkLayout(for: decoder, scale: scale, image: isImage)
+        if layout.needsConversion(from: decoder.pixelFormat) && !isImage {
+            notify("converting \(decoder.pixelFormat) to \(layout.workFormat) for upscaling")
+        }
+
+        // The encoder: the one asked for, or for image outputs the image format's own codec.
+        var encoderName = o.encoder
+        if isImage {
+            guard let name = output.defaultVideoEncoderName else {
+                throw VSRError.unsupported("no encoder for the image format of \(o.output)")
+            }
+            encoderName = name
+        } else if !Encoder.exists(encoderName) {
+            throw VSRError.unknownEncoder(encoderName, available: UpscaleOptions.videoEncoders.filter(Encoder.exists))
+        }
+        let encoderFormat = Encoder.bestPixelFormat(for: layout.workFormat, encoder: encoderName)
+        if encoderFormat != layout.workFormat && !isImage {
+            notify("\(encoderName) cannot encode \(layout.workFormat); writing \(encoderFormat)")
+        }
+
+        var s = VideoEncoderSettings(
+            codecName: encoderName, width: layout.outputWidth, height: layout.outputHeight,
+            pixelFormat: encoderFormat, timeBase: isImage ? frameRate.inverse : input.streamInfo(vi).timeBase,
+            frameRate: frameRate, sampleAspectRatio: input.sampleAspectRatio(stream: vi))
+        s.color = decoder.colorDescription
+        if layout.fullRange { s.color.fullRange = true }
+        s.threads = max(1, ProcessInfo.processInfo.activeProcessorCount)
+        s.globalHeader = output.needsGlobalHeader
+        s.options = isImage ? [:] : o.encoderOptions()
+        let encoder: Encoder
+        do {
+            let opened = try Encoder.openCroppingToEven(s)
+            encoder = opened.encoder
+            if opened.cropped {
+                notify("\(encoderName) needs an even size: writing \(encoder.width)x\(encoder.height) "
+                       + "(the last column or row of \(s.width)x\(s.height) left out)")
+            }
+        } catch { throw VSRError.media(error) }
+        layout.encodedWidth = encoder.width
+        layout.encodedHeight = encoder.height
+
+        do throws(FFmpegError) {
+            let videoOut = try output.addStream(encoder: encoder)
+            try output.copyVideoStreamExtras(from: input, stream: vi, to: videoOut)
+            var copies: [Int: Int] = [:]
+            if !isImage {
+                for st in input.streams where st.index != vi {
+                    guard [.audio, .subtitle, .data].contains(st.kind) else {
+                        notify("leaving out \(st.kind.rawValue) stream #\(st.index) (\(st.codecName)): only one video stream is upscaled")
+                        continue
+                    }
+                    if output.canStore(stream: st.index, of: input) == false {
+                        notify("leaving out \(st.kind.rawValue) stream #\(st.index) (\(st.codecName)): \(output.formatName) cannot carry it")
+                        continue
+                    }
+                    copies[st.index] = try output.addCopiedStream(from: input, stream: st.index)
+                }
+                output.copyGlobals(from: input)
+            }
+            try output.writeHeader(options: isImage ? ["update": "1"] : [:])
+            return MediaSetup(input: input, videoIndex: vi, decoder: decoder, output: output, encoder: encoder,
+                              videoOut: videoOut, copies: copies, layout: layout, encoderFormat: encoderFormat,
+                              frameRate: frameRate, expectedFrames: expectedFrames, isImage: isImage)
+        } catch {
+            if error.code == .permissionDenied || error.code == .noSuchFile {
+                throw VSRError.outputUnwritable(o.output, error.message)
+            }
+            throw VSRError.media(error)
+        }
+    }
+}
