@@ -105,6 +105,12 @@ public final class InputFile: @unchecked Sendable {
         return Int(r)
     }
 
+    /// Moves reading to the last keyframe of stream `index` at or before `timestamp` (in the
+    /// stream's time base; demuxers index by dts).
+    public func seek(stream index: Int, to timestamp: Int64) throws(FFmpegError) {
+        try check(av_seek_frame(context, Int32(index), timestamp, AVSEEK_FLAG_BACKWARD), "seeking in \(url)")
+    }
+
     public enum ReadResult { case packet, endOfFile }
 
     /// Reads the next packet into `packet` (replacing its contents).

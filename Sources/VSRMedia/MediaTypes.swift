@@ -78,7 +78,7 @@ public struct PixelFormat: Hashable, Sendable, CustomStringConvertible {
 }
 
 /// A rational number: time bases, frame rates, aspect ratios (FFmpeg's AVRational, by value).
-public struct Rational: Hashable, Sendable, CustomStringConvertible {
+public struct Rational: Hashable, Sendable, Codable, CustomStringConvertible {
     public var num: Int32
     public var den: Int32
 

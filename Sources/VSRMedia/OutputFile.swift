@@ -65,6 +65,12 @@ public final class OutputFile: @unchecked Sendable {
 
     public var streamCount: Int { Int(context.pointee.nb_streams) }
 
+    /// Declares stream `index`'s frame rate (a copied video stream does not carry it).
+    public func setFrameRate(_ rate: Rational, stream index: Int) {
+        stream(index).pointee.avg_frame_rate = rate.av
+        stream(index).pointee.r_frame_rate = rate.av
+    }
+
     /// Adds a stream for packets described by `parameters` (copied, not re-encoded), whose
     /// timestamps will be in `timeBase`.
     @discardableResult
@@ -77,8 +83,11 @@ public final class OutputFile: @unchecked Sendable {
     }
 
     /// Adds a stream that copies `input`'s stream `index` packets unchanged; returns its index.
-    public func addCopiedStream(from input: InputFile, stream index: Int) throws(FFmpegError) -> Int {
-        try addCopiedStream(from: input.stream(index))
+    /// `timeBase`: the one its packets' timestamps will be written in, when not the input's.
+    public func addCopiedStream(from input: InputFile, stream index: Int, timeBase: Rational? = nil) throws(FFmpegError) -> Int {
+        let out = try addCopiedStream(from: input.stream(index))
+        if let timeBase { stream(out).pointee.time_base = timeBase.av }
+        return out
     }
 
     func addCopiedStream(from input: UnsafeMutablePointer<AVStream>) throws(FFmpegError) -> Int {

@@ -18,8 +18,21 @@ public final class Packet: @unchecked Sendable {
         get { Int(pointer.pointee.stream_index) }
         set { pointer.pointee.stream_index = Int32(newValue) }
     }
-    public var pts: Int64 { pointer.pointee.pts }
-    public var dts: Int64 { pointer.pointee.dts }
+    public var pts: Int64 {
+        get { pointer.pointee.pts }
+        set { pointer.pointee.pts = newValue }
+    }
+    /// A packet a decoder can start from (IDR, CRA, an I-frame the demuxer marked).
+    public var isKeyframe: Bool { pointer.pointee.flags & AV_PKT_FLAG_KEY != 0 }
+    /// How long the packet shows, in the stream's time base (0: unknown).
+    public var duration: Int64 {
+        get { pointer.pointee.duration }
+        set { pointer.pointee.duration = newValue }
+    }
+    public var dts: Int64 {
+        get { pointer.pointee.dts }
+        set { pointer.pointee.dts = newValue }
+    }
     func unref() { av_packet_unref(pointer) }
 
     /// Moves this packet's contents into a new Packet and leaves this one blank.

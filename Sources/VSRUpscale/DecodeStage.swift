@@ -51,6 +51,13 @@ final class DecodeStage {
                 return true
             }
             guard result == .frame else { return true }
+            if let segment = m.segment {
+                // Decoders return frames in presentation order: the first at or past the end means
+                // every frame of the segment is out (open-GOP leading pictures included).
+                let t = frame.bestEffortTimestamp
+                if t != noTimestamp, let end = segment.endPTS, t >= end { return false }
+                if t != noTimestamp, t < segment.startPTS { frame.unref(); continue }
+            }
             let moved = frame.moveOut()
             let ready = try clock.time(.decode) { try prepare(moved) }
             if !output.push(Numbered(sequence: sequence, frame: ready)) { return false }

@@ -15,6 +15,14 @@ struct DemuxStage: @unchecked Sendable {
         defer { packets.finish(); muxing.finish() }
         let m = setup
         let packet = Packet()
+        if let segment = m.segment, segment.seekTimestamp != Int64.min {
+            // From the segment's keyframe (or the last one before it): frames before the segment's
+            // start are decoded only as references and dropped by the decode stage.
+            do { try m.input.seek(stream: m.videoIndex, to: segment.seekTimestamp) } catch {
+                readProblem.set("\(error)")
+                return
+            }
+        }
         while !stop.isRaised {
             do {
                 if try clock.time(.demux, { () throws(FFmpegError) in try m.input.read(into: packet) }) == .endOfFile { break }

@@ -18,8 +18,13 @@ struct MediaSetup {
     let frameRate: Rational
     let expectedFrames: Int
     let isImage: Bool
+    /// The part of the timeline this run encodes (nil: all of it).
+    let segment: SegmentWindow?
 
-    static func open(_ o: UpscaleOptions, scale: Int, temporaryPath: String,
+    /// `segment`: encode only that part of the timeline, video only, into a segment file
+    /// (`temporaryPath`, NUT: it keeps any time base exactly) with the encoder settings the final
+    /// container needs, so the segments can be joined into it unchanged.
+    static func open(_ o: UpscaleOptions, scale: Int, temporaryPath: String, segment: SegmentWindow? = nil,
                      notify: (String) -> Void) throws -> MediaSetup {
         let input = try openInput(o.input)
         guard let vi = input.bestVideoStream() else { throw VSRError.noVideoStream(o.input) }
@@ -30,12 +35,12 @@ struct MediaSetup {
         }
 
         let output: OutputFile
-        do { output = try OutputFile(url: temporaryPath, format: o.format) } catch {
+        do { output = try OutputFile(url: temporaryPath, format: segment == nil ? o.format : "nut") } catch {
             throw VSRError.unsupported("cannot choose an output format for \(o.output): name a known extension (.mp4, .mkv, .png, ...) or give --format")
         }
         let isImage = output.isImageFormat
         let frameRate = input.frameRate(stream: vi)
-        let expectedFrames = input.estimatedFrameCount(stream: vi)
+        let expectedFrames = segment?.frames ?? input.estimatedFrameCount(stream: vi)
         if isImage && expectedFrames > 1 {
             // An image file holds one picture: writing a video into it kept only the last frame.
             throw VSRError.unsupported("\(o.input) has about \(expectedFrames) frames but \(o.output) is a single image; "
@@ -68,7 +73,7 @@ struct MediaSetup {
         s.color = decoder.colorDescription
         if layout.fullRange { s.color.fullRange = true }
         s.threads = max(1, ProcessInfo.processInfo.activeProcessorCount)
-        s.globalHeader = output.needsGlobalHeader
+        s.globalHeader = segment?.globalHeader ?? output.needsGlobalHeader
         s.options = isImage ? [:] : o.encoderOptions()
         let encoder: Encoder
         do {
@@ -85,30 +90,38 @@ struct MediaSetup {
         do throws(FFmpegError) {
             let videoOut = try output.addStream(encoder: encoder)
             try output.copyVideoStreamExtras(from: input, stream: vi, to: videoOut)
-            var copies: [Int: Int] = [:]
-            if !isImage {
-                for st in input.streams where st.index != vi {
-                    guard [.audio, .subtitle, .data].contains(st.kind) else {
-                        notify("leaving out \(st.kind.rawValue) stream #\(st.index) (\(st.codecName)): only one video stream is upscaled")
-                        continue
-                    }
-                    if output.canStore(stream: st.index, of: input) == false {
-                        notify("leaving out \(st.kind.rawValue) stream #\(st.index) (\(st.codecName)): \(output.formatName) cannot carry it")
-                        continue
-                    }
-                    copies[st.index] = try output.addCopiedStream(from: input, stream: st.index)
-                }
-                output.copyGlobals(from: input)
-            }
+            let copies = isImage || segment != nil ? [:] : try addKeptStreams(to: output, from: input, video: vi, notify: notify)
             try output.writeHeader(options: isImage ? ["update": "1"] : [:])
             return MediaSetup(input: input, videoIndex: vi, decoder: decoder, output: output, encoder: encoder,
                               videoOut: videoOut, copies: copies, layout: layout, encoderFormat: encoderFormat,
-                              frameRate: frameRate, expectedFrames: expectedFrames, isImage: isImage)
+                              frameRate: frameRate, expectedFrames: expectedFrames, isImage: isImage,
+                              segment: segment)
         } catch {
             if error.code == .permissionDenied || error.code == .noSuchFile {
                 throw VSRError.outputUnwritable(o.output, error.message)
             }
             throw VSRError.media(error)
         }
+    }
+
+    /// Adds to `output` every stream of `input` besides the upscaled video `vi` that is kept
+    /// unchanged (audio, subtitles, data), and the container's metadata and chapters. Returns
+    /// input index -> output index. The one rule for the single pass and the join of segments.
+    static func addKeptStreams(to output: OutputFile, from input: InputFile, video vi: Int,
+                               notify: (String) -> Void) throws(FFmpegError) -> [Int: Int] {
+        var copies: [Int: Int] = [:]
+        for st in input.streams where st.index != vi {
+            guard [.audio, .subtitle, .data].contains(st.kind) else {
+                notify("leaving out \(st.kind.rawValue) stream #\(st.index) (\(st.codecName)): only one video stream is upscaled")
+                continue
+            }
+            if output.canStore(stream: st.index, of: input) == false {
+                notify("leaving out \(st.kind.rawValue) stream #\(st.index) (\(st.codecName)): \(output.formatName) cannot carry it")
+                continue
+            }
+            copies[st.index] = try output.addCopiedStream(from: input, stream: st.index)
+        }
+        output.copyGlobals(from: input)
+        return copies
     }
 }

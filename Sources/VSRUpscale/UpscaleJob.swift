@@ -23,13 +23,16 @@ public struct UpscaleSummary: Sendable {
 public final class UpscaleJob: @unchecked Sendable {
     public let options: UpscaleOptions
     public let upscaler: any LumaUpscaler
-    public let progress = ProgressCounter()
+    public let progress: ProgressCounter
     public let clock = StageClock()
-    private let notify: @Sendable (String) -> Void
+    let notify: @Sendable (String) -> Void
 
-    public init(options: UpscaleOptions, upscaler: any LumaUpscaler, notify: @escaping @Sendable (String) -> Void) {
+    /// `progress`: a counter shared by several jobs (the segments of one upscale), or a new one.
+    public init(options: UpscaleOptions, upscaler: any LumaUpscaler, progress: ProgressCounter = ProgressCounter(),
+                notify: @escaping @Sendable (String) -> Void) {
         self.options = options
         self.upscaler = upscaler
+        self.progress = progress
         self.notify = notify
     }
 
@@ -85,7 +88,35 @@ public final class UpscaleJob: @unchecked Sendable {
         return summary
     }
 
-    private func checkOutputPath() throws {
+    /// Encodes one segment of the timeline (video only) into `path`, written under a temporary
+    /// name and renamed when complete. Returns each packet's timestamps, or
+    /// nil when stopped first (the partial segment is removed: it is redone).
+    func encodeSegment(_ window: SegmentWindow, to path: String, stop: StopFlag) throws -> TimestampLog? {
+        let temp = path + ".partial"
+        let workers = max(1, options.workers ?? ProcessInfo.processInfo.activeProcessorCount)
+        let dts = TimestampLog()
+        do {
+            let setup = try MediaSetup.open(options, scale: upscaler.scale, temporaryPath: temp, segment: window, notify: notify)
+            if let problem = try runStages(setup, workers: workers, stop: stop, videoTimestamps: dts) {
+                throw VSRError.unsupported("segment \(window.index) of \(options.input) could not be read to its end: \(problem)")
+            }
+        } catch {
+            try? FileManager.default.removeItem(atPath: temp)
+            throw error
+        }
+        if stop.isRaised {
+            try? FileManager.default.removeItem(atPath: temp)
+            return nil
+        }
+        guard rename(temp, path) == 0 else {
+            let why = String(cString: strerror(errno))
+            try? FileManager.default.removeItem(atPath: temp)
+            throw VSRError.outputUnwritable(path, why)
+        }
+        return dts
+    }
+
+    func checkOutputPath() throws {
         let out = options.output
         if FileManager.default.fileExists(atPath: out) {
             if !options.overwrite { throw VSRError.outputExists(out) }
@@ -106,7 +137,9 @@ public final class UpscaleJob: @unchecked Sendable {
     }
 
     /// Returns a description of a read error that ended the input early, if any.
-    private func runStages(_ m: MediaSetup, workers: Int, stop: StopFlag) throws -> String? {
+    /// `videoTimestamps`: collects the timestamps of the encoded video packets (segments: their
+    /// container cannot hold them, see SegmentRecord).
+    private func runStages(_ m: MediaSetup, workers: Int, stop: StopFlag, videoTimestamps: TimestampLog? = nil) throws -> String? {
         let depth = options.queueDepth
         let packets = BoundedQueue<Packet>(capacity: 16)
         let decoded = BoundedQueue<Numbered>(capacity: depth)
@@ -134,7 +167,7 @@ public final class UpscaleJob: @unchecked Sendable {
         }
         let encode = EncodeStage(setup: m, progress: progress, clock: clock, group: group)
         group.spawn("encode") { try encode.run(input: upscaled, muxing: muxing) }
-        let mux = MuxStage(output: m.output, clock: clock, group: group)
+        let mux = MuxStage(output: m.output, clock: clock, group: group, videoStream: m.videoOut, videoTimestamps: videoTimestamps)
         group.spawn("mux") { try mux.run(muxing) }
 
         try group.wait()

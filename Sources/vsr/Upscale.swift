@@ -1,9 +1,9 @@
 import ArgumentParser
 import Foundation
-import VSRUpscale
 import VSRKernels
 import VSRMedia
 import VSRModels
+import VSRUpscale
 
 struct Upscale: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -11,34 +11,40 @@ struct Upscale: ParsableCommand {
         discussion: """
         Audio, subtitles, chapters and metadata are copied unchanged. The result is written under a \
         temporary name beside OUTPUT and renamed when complete; Ctrl-C keeps a playable partial file.
+        Videos longer than 2 minutes are upscaled in keyframe-aligned segments of --segment-seconds in \
+        OUTPUT.vsr-work/: after any interruption (Ctrl-C, a crash, power loss) the same command resumes, \
+        redoing only unfinished segments. On a cluster: vsr plan, vsr upscale --segment K --manifest M, \
+        vsr join (cluster/vsr_ray.py drives them on Ray).
         """)
 
     @Argument(help: "Input file: any container FFmpeg reads (mp4, mkv, mov, avi, ts, webm, raw .264) or an image.")
-    var input: String
+    var input: String?
 
     @Argument(help: "Output file; the extension picks the container (.mp4, .mkv, .png, ...).")
-    var output: String
+    var output: String?
 
     @OptionGroup var models: ModelOptions
-
-    @Option(help: "Video encoder: libx264, libx265, libsvtav1 or libvpx-vp9 (as this FFmpeg build has them).")
-    var encoder = "libx264"
-
-    @Option(help: "Encoder quality (lower is better; default 18 for x264/x265).")
-    var crf: Int?
-
-    @Option(help: "Encoder speed preset (x264/x265 names such as veryfast, slow; svt-av1 0-13).")
-    var preset: String?
+    @OptionGroup var encoding: EncodingOptions
 
     @Option(name: [.customLong("workers"), .customLong("threads")],
             help: "Upscale workers: frames upscaled in parallel, a thread each (default: one per core).")
     var workers: Int?
 
-    @Option(help: "Container format, when the output name does not say (e.g. matroska, mp4).")
-    var format: String?
-
     @Flag(help: "Replace OUTPUT if it exists.")
     var overwrite = false
+
+    @Option(name: .customLong("segment-seconds"),
+            help: "Segment length for resumable upscales (default: 60 for videos over 2 minutes; 0: one pass, no resume).")
+    var segmentSeconds: Double?
+
+    @Flag(help: "Start over: ignore the segments a previous run of this command left.")
+    var restart = false
+
+    @Option(help: "Upscale only segment K of --manifest (a cluster worker); INPUT and OUTPUT come from the manifest.")
+    var segment: Int?
+
+    @Option(help: "The manifest.json `vsr plan` wrote (with --segment).")
+    var manifest: String?
 
     @Option(help: "Progress display: auto (a live line on a terminal), plain, json (one object per second on stderr) or none.")
     var progress: ProgressStyle = .auto
@@ -56,21 +62,32 @@ struct Upscale: ParsableCommand {
 
     func validate() throws {
         if let workers, !(1...256).contains(workers) { throw ValidationError("--workers must be between 1 and 256") }
-        if let crf, !(0...63).contains(crf) { throw ValidationError("--crf must be between 0 and 63") }
+        try encoding.validate()
+        if let segmentSeconds, segmentSeconds < 0 || (segmentSeconds > 0 && segmentSeconds < 1) {
+            throw ValidationError("--segment-seconds must be 0 (no segments) or at least 1")
+        }
+        if segment != nil || manifest != nil {
+            guard segment != nil, manifest != nil else { throw ValidationError("--segment and --manifest go together") }
+            guard input == nil && output == nil else { throw ValidationError("with --segment, INPUT and OUTPUT come from the manifest") }
+            return
+        }
+        guard let input, let output else { throw ValidationError("give INPUT and OUTPUT") }
         guard input != output else { throw ValidationError("INPUT and OUTPUT must be different files") }
     }
 
     func run() throws {
         configureFFmpegLogging(verbose: verbose)
         try reportingErrors {
-            let upscaler = try ModelCatalog.upscaler(named: models.chosenModel(forFile: input, note: note), scale: models.scale)
-            var o = UpscaleOptions(input: input, output: output)
-            o.encoder = encoder
-            o.crf = crf
-            o.preset = preset
+            if let segment, let manifest { return try runSegment(segment, manifest: manifest) }
+            let input = input!, output = output!
+            let model = models.chosenModel(forFile: input, note: note)
+            let upscaler = try ModelCatalog.upscaler(named: model, scale: models.scale)
+            var o = encoding.options(input: input, output: output)
             o.workers = workers
-            o.format = format
             o.overwrite = overwrite
+            if let seconds = segmentLength(input: input, output: output) {
+                return try runSegmented(o, upscaler: upscaler, model: model, seconds: seconds)
+            }
             let job = UpscaleJob(options: o, upscaler: upscaler, notify: note)
             let interrupts = InterruptHandler { Terminal.note("stopping: finishing the file with the frames upscaled so far") }
             var reporter: ProgressReporter?
@@ -91,15 +108,99 @@ struct Upscale: ParsableCommand {
                 print(JSONLine.encode(UpscaleReport(summary: summary, job: job, model: upscaler.name, scale: models.scale)))
                 return
             }
-            if !quiet {
-                let speed = summary.sourceFPS > 0 ? String(format: " (%.2fx real time)", summary.fps / summary.sourceFPS) : ""
-                print("\(summary.path): \(summary.framesOut) frames upscaled x\(models.scale) with \(upscaler.name) "
-                      + "in \(String(format: "%.1f", summary.seconds)) s, \(String(format: "%.1f", summary.fps)) fps\(speed)")
-            }
+            printSummary(summary, model: upscaler.name)
         }
     }
 
+    /// Segments for a video file longer than two minutes (or as --segment-seconds says); nil: one pass.
+    private func segmentLength(input: String, output: String) -> Double? {
+        if segmentSeconds == 0 || input.contains("://") { return nil }
+        if let probe = try? OutputFile(url: output, format: encoding.format), probe.isImageFormat { return nil }
+        if let segmentSeconds { return segmentSeconds }
+        guard let duration = (try? InputFile(url: input))?.duration, duration > 120 else { return nil }
+        return 60
+    }
+
+    private func runSegmented(_ o: UpscaleOptions, upscaler: any LumaUpscaler, model: String, seconds: Double) throws {
+        let outputOptions = OutputOptions(model: model, modelFile: modelStamp(model, scale: models.scale),
+                                          scale: models.scale, options: o)
+        let job = SegmentedUpscale(options: o, upscaler: upscaler, outputOptions: outputOptions, notify: note)
+        let plan = try job.prepare(segmentSeconds: seconds, restart: restart)
+        let interrupts = InterruptHandler { Terminal.note("stopping: the finished segments are kept; run the same command to resume") }
+        var reporter: ProgressReporter?
+        defer { reporter?.stop() }
+        let summary = try job.run(manifest: plan, stop: interrupts.stop) { sourceFPS in
+            reporter = ProgressReporter(counter: job.progress, style: quiet ? .none : progress, sourceFPS: sourceFPS)
+            reporter?.start()
+        }
+        reporter?.stop()
+        if summary.interrupted {
+            Terminal.error("interrupted after \(summary.framesOut) frames; run the same command again to resume "
+                           + "(finished segments are kept in \(summary.path))")
+            throw ExitCode.interrupted
+        }
+        printSummary(summary, model: upscaler.name)
+    }
+
+    /// `--segment K --manifest M`: one segment, with the model and options the manifest names.
+    private func runSegment(_ index: Int, manifest path: String) throws {
+        let m = try SegmentManifest.load(path)
+        let upscaler = try ModelCatalog.upscaler(named: m.options.model, scale: m.options.scale)
+        if modelStamp(m.options.model, scale: m.options.scale) != m.options.modelFile {
+            throw ValidationError("the model \(m.options.model) on this machine is not the one the manifest was planned with")
+        }
+        let interrupts = InterruptHandler { Terminal.note("stopping: segment \(index) is left unfinished") }
+        guard try SegmentedUpscale.runSegment(manifest: m, index: index, upscaler: upscaler, workers: workers,
+                                              stop: interrupts.stop, notify: note) else {
+            throw ExitCode.interrupted
+        }
+        if !quiet { print("segment \(index) of \(m.segments.count): \(m.segmentPath(index))") }
+    }
+
+    private func printSummary(_ summary: UpscaleSummary, model: String) {
+        guard !quiet else { return }
+        let speed = summary.sourceFPS > 0 ? String(format: " (%.2fx real time)", summary.fps / summary.sourceFPS) : ""
+        print("\(summary.path): \(summary.framesOut) frames upscaled x\(models.scale) with \(model) "
+              + "in \(String(format: "%.1f", summary.seconds)) s, \(String(format: "%.1f", summary.fps)) fps\(speed)")
+    }
+
     private func note(_ s: String) { if !quiet { Terminal.note(s) } }
+}
+
+/// The size and date of the model file a name resolves to (nil for bicubic): a segment made
+/// with another file must not be joined with this one's.
+func modelStamp(_ model: String, scale: Int) -> FileStamp? {
+    if model == "bicubic" { return nil }
+    let isPath = model.contains("/") || model.hasSuffix(".safetensors")
+    return (isPath ? model : ModelCatalog.bundledPath(model, scale: scale)).flatMap { FileStamp(path: $0) }
+}
+
+/// The encoder options `upscale` and `plan` share.
+struct EncodingOptions: ParsableArguments {
+    @Option(help: "Video encoder: libx264, libx265, libsvtav1 or libvpx-vp9 (as this FFmpeg build has them).")
+    var encoder = "libx264"
+
+    @Option(help: "Encoder quality (lower is better; default 18 for x264/x265).")
+    var crf: Int?
+
+    @Option(help: "Encoder speed preset (x264/x265 names such as veryfast, slow; svt-av1 0-13).")
+    var preset: String?
+
+    @Option(help: "Container format, when the output name does not say (e.g. matroska, mp4).")
+    var format: String?
+
+    func validate() throws {
+        if let crf, !(0...63).contains(crf) { throw ValidationError("--crf must be between 0 and 63") }
+    }
+
+    func options(input: String, output: String) -> UpscaleOptions {
+        var o = UpscaleOptions(input: input, output: output)
+        o.encoder = encoder
+        o.crf = crf
+        o.preset = preset
+        o.format = format
+        return o
+    }
 }
 
 extension ProgressStyle: ExpressibleByArgument {}

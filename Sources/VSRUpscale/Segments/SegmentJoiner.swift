@@ -1,0 +1,93 @@
+import Foundation
+import VSRFrames
+import VSRMedia
+
+/// Joins finished segments into OUTPUT: the video packets of every segment in order, unchanged,
+/// and the source's audio, subtitles, data, metadata and chapters muxed once, as the single pass
+/// does (audio is never cut). Written under a temporary name and renamed when complete.
+public enum SegmentJoiner {
+    public static func join(_ m: SegmentManifest, notify: (String) -> Void) throws {
+        let records = try m.segments.map { s in
+            guard let r = SegmentedUpscale.verifiedRecord(m, s.index) else {
+                throw VSRError.unsupported("segment \(s.index) (\(m.segmentPath(s.index))) is missing or damaged; "
+                                           + "run the upscale again to redo it")
+            }
+            return r
+        }
+        let source = try openInput(m.input)
+        guard let vi = source.bestVideoStream() else { throw VSRError.noVideoStream(m.input) }
+        let temp = UpscaleJob.partialPath(for: m.output)
+        do {
+            try write(m, records: records, source: source, video: vi, to: temp, notify: notify)
+        } catch {
+            try? FileManager.default.removeItem(atPath: temp)
+            throw error
+        }
+        guard rename(temp, m.output) == 0 else {
+            let why = String(cString: strerror(errno))
+            try? FileManager.default.removeItem(atPath: temp)
+            throw VSRError.outputUnwritable(m.output, why)
+        }
+    }
+
+    private static func write(_ m: SegmentManifest, records: [SegmentRecord], source: InputFile, video vi: Int,
+                              to path: String, notify: (String) -> Void) throws {
+        var segment = try InputFile(url: m.segmentPath(0))
+        var segmentIndex = 0, packetIndex = 0
+        let output = try OutputFile(url: path, format: m.options.format)
+        // The encoder's time base (the segments' own is NUT's), as the single pass declares it.
+        let videoOut = try output.addCopiedStream(from: segment, stream: 0, timeBase: records[0].timeBase)
+        output.setFrameRate(source.frameRate(stream: vi), stream: videoOut)
+        try output.copyVideoStreamExtras(from: source, stream: vi, to: videoOut)
+        let copies = try MediaSetup.addKeptStreams(to: output, from: source, video: vi, notify: notify)
+        try output.writeHeader()
+
+        // Two sorted sources, merged by decode time so the muxer's interleaving queue stays short.
+        func nextVideo() throws -> (Packet, Rational)? {
+            let p = Packet()
+            while true {
+                if try segment.read(into: p) == .packet {
+                    let record = records[segmentIndex]
+                    guard packetIndex < record.frames else {
+                        throw VSRError.unsupported("\(m.segmentPath(segmentIndex)) has more packets than its record")
+                    }
+                    p.pts = record.pts[packetIndex]
+                    p.dts = record.dts[packetIndex]
+                    p.duration = record.durations[packetIndex]
+                    packetIndex += 1
+                    p.streamIndex = videoOut
+                    return (p, record.timeBase)
+                }
+                segmentIndex += 1
+                packetIndex = 0
+                guard segmentIndex < m.segments.count else { return nil }
+                segment = try InputFile(url: m.segmentPath(segmentIndex))
+            }
+        }
+        func nextKept() throws -> (Packet, Rational)? {
+            let p = Packet()
+            while try source.read(into: p) == .packet {
+                guard let out = copies[p.streamIndex] else { continue }
+                let tb = source.streamInfo(p.streamIndex).timeBase
+                p.streamIndex = out
+                return (p, tb)
+            }
+            return nil
+        }
+        func time(_ item: (Packet, Rational)) -> Int64 {
+            let t = item.0.dts != noTimestamp ? item.0.dts : item.0.pts
+            return t == noTimestamp ? Int64.min : item.1.rescale(t, to: .microseconds)
+        }
+        var video = try nextVideo(), kept = copies.isEmpty ? nil : try nextKept()
+        while video != nil || kept != nil {
+            if let v = video, kept == nil || time(v) <= time(kept!) {
+                try output.write(v.0, timeBase: v.1)
+                video = try nextVideo()
+            } else if let k = kept {
+                try output.write(k.0, timeBase: k.1)
+                kept = try nextKept()
+            }
+        }
+        try output.writeTrailer()
+    }
+}
