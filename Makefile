@@ -45,6 +45,8 @@ test: deps
 	$(SWIFT) test --skip-build
 	$(SWIFT) build $(RELEASE_TESTS) --build-tests
 	$(SWIFT) test $(RELEASE_TESTS) --skip-build
+	@python3 -c "import ray" 2>/dev/null || python3 -m pip install -q -r cluster/requirements.txt
+	python3 cluster/test_vsr_ray.py .build/release/vsr
 	scripts/fuzz.sh $(FUZZ_SMOKE_SECONDS)
 
 # The live path (reader, workers, encoder threads per camera) and the pipeline pieces under

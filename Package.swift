@@ -54,7 +54,7 @@ let package = Package(
         .executableTarget(name: "vsr-fuzz", dependencies: ["VSRLive", "VSRMedia", "VSRKernels", "VSRModels"]),
         // What the tests share: the scalar reference executor, kernel test data, media fixtures.
         .target(name: "VSRTestSupport", dependencies: ["VSRKernels", "VSRKernelsAVX512", "VSRMedia", "VSRBench"]),
-        .testTarget(name: "VSRUpscaleTests", dependencies: ["VSRUpscale", "VSRFrames", "VSRMedia", "VSRKernels", "VSRPipeline", "VSRTestSupport"],
+        .testTarget(name: "VSRUpscaleTests", dependencies: ["VSRUpscale", "VSRFrames", "VSRMedia", "VSRKernels", "VSRPipeline", "VSRTestSupport", "VSRBench"],
                     exclude: ["Regressions"]),
         .testTarget(name: "VSRLiveTests", dependencies: ["VSRLive", "VSRUpscale", "VSRFrames", "VSRMedia", "VSRKernels", "VSRPipeline", "VSRTestSupport"]),
         .testTarget(name: "VSRPipelineTests", dependencies: ["VSRPipeline"]),

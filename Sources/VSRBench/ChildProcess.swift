@@ -16,6 +16,12 @@ public enum ChildProcess {
     /// (so an interrupted caller can terminate it).
     @discardableResult
     public static func run(_ tool: String, _ args: [String], started: (Process) -> Void = { _ in }) throws -> String {
+        try runCollectingStderr(tool, args, started: started).stdout
+    }
+
+    /// Like `run`, and returns stderr too (what a program says besides its output).
+    public static func runCollectingStderr(_ tool: String, _ args: [String],
+                                           started: (Process) -> Void = { _ in }) throws -> (stdout: String, stderr: String) {
         let p = Process()
         p.executableURL = URL(fileURLWithPath: tool.contains("/") ? tool : "/usr/bin/env")
         p.arguments = tool.contains("/") ? args : [tool] + args
@@ -29,12 +35,11 @@ public enum ChildProcess {
         reader.start()
         let data = out.fileHandleForReading.readDataToEndOfFile()
         p.waitUntilExit()
-        let stderr = errData.wait()
+        let stderr = String(decoding: errData.wait(), as: UTF8.self)
         guard p.terminationStatus == 0 else {
-            throw Failure(command: ([tool] + args).joined(separator: " "), status: p.terminationStatus,
-                          stderr: String(decoding: stderr, as: UTF8.self))
+            throw Failure(command: ([tool] + args).joined(separator: " "), status: p.terminationStatus, stderr: stderr)
         }
-        return String(decoding: data, as: UTF8.self)
+        return (String(decoding: data, as: UTF8.self), stderr)
     }
 
     /// The stderr bytes, handed from the reader thread.

@@ -86,7 +86,9 @@ struct Upscale: ParsableCommand {
             o.workers = workers
             o.overwrite = overwrite
             if let seconds = segmentLength(input: input, output: output) {
-                return try runSegmented(o, upscaler: upscaler, model: model, seconds: seconds)
+                do { return try runSegmented(o, upscaler: upscaler, model: model, seconds: seconds) } catch let e as CannotSegment {
+                    note("\(input) \(e): upscaling it in one pass (an interruption will not resume)")
+                }
             }
             let job = UpscaleJob(options: o, upscaler: upscaler, notify: note)
             let interrupts = InterruptHandler { Terminal.note("stopping: finishing the file with the frames upscaled so far") }

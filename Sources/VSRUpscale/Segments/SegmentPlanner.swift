@@ -1,6 +1,13 @@
 import VSRFrames
 import VSRMedia
 
+/// Why a video cannot be cut into segments (a raw .264 stream has no timestamps): the caller
+/// upscales it in one pass instead.
+public struct CannotSegment: Error, CustomStringConvertible {
+    public let reason: String
+    public var description: String { "cannot be cut into segments: \(reason)" }
+}
+
 /// Cuts a video's timeline into segments of about `seconds` that each start at a keyframe, so each
 /// can be decoded, upscaled and encoded on its own (Av1an's and chunked encoders' approach).
 public enum SegmentPlanner {
@@ -16,9 +23,7 @@ public enum SegmentPlanner {
         let packet = Packet()
         while try input.read(into: packet) == .packet {
             guard packet.streamIndex == vi else { continue }
-            guard packet.pts != noTimestamp else {
-                throw VSRError.unsupported("\(o.input): video packets without timestamps; it cannot be cut into segments")
-            }
+            guard packet.pts != noTimestamp else { throw CannotSegment(reason: "its video packets have no timestamps") }
             framePTS.append(packet.pts)
             let last = keyframes.last?.pts ?? Int64.min
             if packet.isKeyframe && packet.pts > last {
