@@ -10,6 +10,8 @@
 #include <libavutil/opt.h>
 #include <libavutil/display.h>
 #include <libswscale/swscale.h>
+#include <libswresample/swresample.h>
+#include <libavutil/audio_fifo.h>
 
 /// AVERROR(e) is a macro: negated POSIX errno.
 static inline int vsr_averror(int posix) { return AVERROR(posix); }

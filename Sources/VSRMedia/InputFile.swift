@@ -130,12 +130,16 @@ public final class StreamParameters: @unchecked Sendable {
     public let timeBase: Rational
     public let kind: MediaKind
 
-    init(_ st: UnsafeMutablePointer<AVStream>) {
+    init(parameters fill: (UnsafeMutablePointer<AVCodecParameters>) -> Void, timeBase: Rational) {
         guard let p = avcodec_parameters_alloc() else { fatalError("avcodec_parameters_alloc: out of memory") }
-        avcodec_parameters_copy(p, st.pointee.codecpar)
+        fill(p)
         parameters = p
-        timeBase = Rational(st.pointee.time_base)
+        self.timeBase = timeBase
         kind = MediaKind(p.pointee.codec_type)
+    }
+
+    convenience init(_ st: UnsafeMutablePointer<AVStream>) {
+        self.init(parameters: { avcodec_parameters_copy($0, st.pointee.codecpar) }, timeBase: Rational(st.pointee.time_base))
     }
 
     deinit {

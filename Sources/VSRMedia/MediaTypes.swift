@@ -148,6 +148,8 @@ public struct StreamInfo: Sendable {
     public let timeBase: Rational
     /// Cover art: a single picture attached to the file, not a video.
     public let isAttachedPicture: Bool
+    /// Subtitles as text (SRT, ASS, mov_text, WebVTT), which can be converted between containers.
+    public let isTextSubtitle: Bool
     /// Picture size (0 for other kinds, and for video whose size is not known yet).
     public let width: Int, height: Int
 
@@ -157,6 +159,7 @@ public struct StreamInfo: Sendable {
         kind = MediaKind(par.codec_type)
         codecName = String(cString: avcodec_get_name(par.codec_id))
         isLossy = avcodec_descriptor_get(par.codec_id).map { $0.pointee.props & AV_CODEC_PROP_LOSSY != 0 } ?? true
+        isTextSubtitle = avcodec_descriptor_get(par.codec_id).map { $0.pointee.props & AV_CODEC_PROP_TEXT_SUB != 0 } ?? false
         timeBase = Rational(st.pointee.time_base)
         isAttachedPicture = st.pointee.disposition & AV_DISPOSITION_ATTACHED_PIC != 0
         width = Int(par.width)

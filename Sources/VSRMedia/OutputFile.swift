@@ -43,6 +43,42 @@ public final class OutputFile: @unchecked Sendable {
         canStore(input.stream(index).pointee.codecpar.pointee.codec_id)
     }
 
+    /// Whether this container can carry what the encoder `name` makes (nil: cannot tell).
+    public func canStore(encoder name: String) -> Bool? {
+        guard let codec = avcodec_find_encoder_by_name(name) else { return nil }
+        return canStore(codec.pointee.id)
+    }
+
+    /// The audio codec this container is usually written with (mp4: aac, webm: opus), as an
+    /// encoder this FFmpeg has; nil when it has none.
+    public var defaultAudioCodec: String? {
+        let id = context.pointee.oformat.pointee.audio_codec
+        if id != AV_CODEC_ID_NONE, canStore(id) != false, let e = avcodec_find_encoder(id) { return String(cString: e.pointee.name) }
+        if canStore(AV_CODEC_ID_AAC) != false, avcodec_find_encoder(AV_CODEC_ID_AAC) != nil { return "aac" }
+        return nil
+    }
+
+    /// The text subtitle encoder for this container: its muxer's default (matroska: ass, webm:
+    /// webvtt), else the first text codec it carries (mp4/mov: mov_text).
+    public var defaultSubtitleEncoder: String? {
+        let candidates = [context.pointee.oformat.pointee.subtitle_codec, AV_CODEC_ID_MOV_TEXT, AV_CODEC_ID_SUBRIP,
+                          AV_CODEC_ID_ASS, AV_CODEC_ID_WEBVTT]
+        for id in candidates where id != AV_CODEC_ID_NONE && canStore(id) == true {
+            if let e = avcodec_find_encoder(id) { return String(cString: e.pointee.name) }
+        }
+        return nil
+    }
+
+    /// Adds a stream for packets a transcoder makes from `input`'s stream `index`: its
+    /// parameters, the input stream's language, title and dispositions.
+    public func addTranscodedStream(_ parameters: StreamParameters, from input: InputFile, stream index: Int) throws(FFmpegError) -> Int {
+        let out = try addStream(parameters: parameters, timeBase: parameters.timeBase)
+        let src = input.stream(index), st = stream(out)
+        st.pointee.disposition = src.pointee.disposition
+        av_dict_copy(&st.pointee.metadata, src.pointee.metadata, 0)
+        return out
+    }
+
     /// Whether this container can carry packets described by `parameters` (nil: cannot tell).
     public func canStore(_ parameters: StreamParameters) -> Bool? { canStore(parameters.parameters.pointee.codec_id) }
 

@@ -11,7 +11,7 @@ struct DemuxStage: @unchecked Sendable {
     let readProblem: ReadProblem
     let notify: @Sendable (String) -> Void
 
-    func run(packets: BoundedQueue<Packet>, muxing: BoundedQueue<MuxItem>) {
+    func run(packets: BoundedQueue<Packet>, muxing: BoundedQueue<MuxItem>) throws {
         defer { packets.finish(); muxing.finish() }
         let m = setup
         let packet = Packet()
@@ -35,11 +35,15 @@ struct DemuxStage: @unchecked Sendable {
             let index = packet.streamIndex
             if index == m.videoIndex {
                 if !packets.push(packet.moveOut()) { break }
-            } else if let out = m.copies[index] {
-                let p = packet.moveOut()
-                p.streamIndex = out
-                if !muxing.push(MuxItem(packet: p, timeBase: m.input.streamInfo(index).timeBase)) { break }
+            } else if let kept = m.kept[index] {
+                let (ps, tb) = try kept.packets(for: packet.moveOut(), inputTimeBase: m.input.streamInfo(index).timeBase)
+                for p in ps where !muxing.push(MuxItem(packet: p, timeBase: tb)) { return }
             }
+        }
+        // Converted streams hold their last samples or events until the end.
+        for (index, kept) in m.kept {
+            let (ps, tb) = try kept.packets(for: nil, inputTimeBase: m.input.streamInfo(index).timeBase)
+            for p in ps where !muxing.push(MuxItem(packet: p, timeBase: tb)) { return }
         }
     }
 }

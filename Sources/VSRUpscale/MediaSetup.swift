@@ -11,8 +11,8 @@ struct MediaSetup {
     let output: OutputFile
     let encoder: Encoder
     let videoOut: Int
-    /// Input stream index -> output stream index, for streams copied unchanged.
-    let copies: [Int: Int]
+    /// Input stream index -> how it reaches the output (copied, or audio/subtitles converted).
+    let kept: [Int: KeptStream]
     let layout: WorkLayout
     let encoderFormat: PixelFormat
     let frameRate: Rational
@@ -60,6 +60,11 @@ struct MediaSetup {
             encoderName = name
         } else if !Encoder.exists(encoderName) {
             throw VSRError.unknownEncoder(encoderName, available: UpscaleOptions.videoEncoders.filter(Encoder.exists))
+        } else if segment == nil, output.canStore(encoder: encoderName) == false {
+            // Checked before any work: the muxer would refuse the header with "Invalid argument".
+            let fits = UpscaleOptions.videoEncoders.filter { Encoder.exists($0) && output.canStore(encoder: $0) != false }
+            throw VSRError.unsupported("\(encoderName) cannot go into \(output.formatName) (\(o.output)): "
+                                       + (fits.isEmpty ? "write .mkv or .mp4" : "use --encoder \(fits.joined(separator: " or ")), or write .mkv"))
         }
         let encoderFormat = Encoder.bestPixelFormat(for: layout.workFormat, encoder: encoderName)
         if encoderFormat != layout.workFormat && !isImage {
@@ -87,41 +92,21 @@ struct MediaSetup {
         layout.encodedWidth = encoder.width
         layout.encodedHeight = encoder.height
 
-        do throws(FFmpegError) {
+        do {
             let videoOut = try output.addStream(encoder: encoder)
             try output.copyVideoStreamExtras(from: input, stream: vi, to: videoOut)
-            let copies = isImage || segment != nil ? [:] : try addKeptStreams(to: output, from: input, video: vi, notify: notify)
+            let kept = isImage || segment != nil ? [:]
+                : try StreamPolicy.addKeptStreams(to: output, from: input, video: vi, options: o.keep, notify: notify)
             try output.writeHeader(options: isImage ? ["update": "1"] : [:])
             return MediaSetup(input: input, videoIndex: vi, decoder: decoder, output: output, encoder: encoder,
-                              videoOut: videoOut, copies: copies, layout: layout, encoderFormat: encoderFormat,
+                              videoOut: videoOut, kept: kept, layout: layout, encoderFormat: encoderFormat,
                               frameRate: frameRate, expectedFrames: expectedFrames, isImage: isImage,
                               segment: segment)
-        } catch {
+        } catch let error as FFmpegError {
             if error.code == .permissionDenied || error.code == .noSuchFile {
                 throw VSRError.outputUnwritable(o.output, error.message)
             }
             throw VSRError.media(error)
         }
-    }
-
-    /// Adds to `output` every stream of `input` besides the upscaled video `vi` that is kept
-    /// unchanged (audio, subtitles, data), and the container's metadata and chapters. Returns
-    /// input index -> output index. The one rule for the single pass and the join of segments.
-    static func addKeptStreams(to output: OutputFile, from input: InputFile, video vi: Int,
-                               notify: (String) -> Void) throws(FFmpegError) -> [Int: Int] {
-        var copies: [Int: Int] = [:]
-        for st in input.streams where st.index != vi {
-            guard [.audio, .subtitle, .data].contains(st.kind) else {
-                notify("leaving out \(st.kind.rawValue) stream #\(st.index) (\(st.codecName)): only one video stream is upscaled")
-                continue
-            }
-            if output.canStore(stream: st.index, of: input) == false {
-                notify("leaving out \(st.kind.rawValue) stream #\(st.index) (\(st.codecName)): \(output.formatName) cannot carry it")
-                continue
-            }
-            copies[st.index] = try output.addCopiedStream(from: input, stream: st.index)
-        }
-        output.copyGlobals(from: input)
-        return copies
     }
 }

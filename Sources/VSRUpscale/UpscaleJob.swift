@@ -155,7 +155,7 @@ public final class UpscaleJob: @unchecked Sendable {
         let readProblem = ReadProblem()
 
         let demux = DemuxStage(setup: m, clock: clock, stop: stop, group: group, readProblem: readProblem, notify: notify)
-        group.spawn("demux") { demux.run(packets: packets, muxing: muxing) }
+        group.spawn("demux") { try demux.run(packets: packets, muxing: muxing) }
         group.spawn("decode") { [progress, clock] in
             try DecodeStage(setup: m, progress: progress, clock: clock).run(packets: packets, output: decoded)
         }

@@ -1,3 +1,36 @@
+/// What happens to audio streams.
+public enum AudioMode: Sendable, Equatable, Codable {
+    /// Copy what the container carries, convert the rest to its usual codec (AAC for MP4/MOV).
+    case auto
+    /// Copy, or refuse with a clear message where the container cannot carry the codec.
+    case copy
+    /// Leave audio out.
+    case none
+    /// Convert every audio stream to this codec (aac, opus, flac, ...).
+    case codec(String)
+
+    public init(_ text: String) {
+        switch text {
+        case "auto": self = .auto
+        case "copy": self = .copy
+        case "none": self = .none
+        default: self = .codec(text)
+        }
+    }
+}
+
+/// What becomes of the streams besides the upscaled video (they shape the output: a segment plan
+/// records them).
+public struct KeepOptions: Sendable, Equatable, Codable {
+    /// Audio streams: copied where the container carries them, else converted (auto).
+    public var audio = AudioMode.auto
+    /// Subtitle streams kept (copied, or text converted to the container's text codec).
+    public var subtitles = true
+    /// Data streams, attachments (fonts), cover art and other video streams kept.
+    public var dataStreams = true
+    public init() {}
+}
+
 /// Everything `vsr upscale` needs besides the upscaler itself.
 public struct UpscaleOptions: Sendable {
     public var input: String
@@ -12,6 +45,8 @@ public struct UpscaleOptions: Sendable {
     public var format: String? = nil
     /// Queue depth between stages (frames).
     public var queueDepth = 4
+    /// What becomes of the streams besides the upscaled video.
+    public var keep = KeepOptions()
 
     public init(input: String, output: String) {
         self.input = input

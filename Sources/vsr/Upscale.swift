@@ -191,8 +191,21 @@ struct EncodingOptions: ParsableArguments {
     @Option(help: "Container format, when the output name does not say (e.g. matroska, mp4).")
     var format: String?
 
+    @Option(help: "Audio: auto (copy what the container carries, convert the rest: AAC for mp4/mov, Opus for webm), copy (refuse what it cannot carry), or a codec to convert every audio stream to (aac, opus, flac, ...).")
+    var audio = "auto"
+
+    @Flag(name: .customLong("no-audio"), help: "Leave audio out.")
+    var noAudio = false
+
+    @Flag(name: .customLong("no-subtitles"), help: "Leave subtitles out (text subtitles are otherwise converted where the container needs it).")
+    var noSubtitles = false
+
+    @Flag(name: .customLong("no-data"), help: "Leave out data streams, attachments (fonts), cover art and other video streams.")
+    var noData = false
+
     func validate() throws {
         if let crf, !(0...63).contains(crf) { throw ValidationError("--crf must be between 0 and 63") }
+        if audio.isEmpty { throw ValidationError("--audio needs auto, copy or a codec name") }
     }
 
     func options(input: String, output: String) -> UpscaleOptions {
@@ -201,6 +214,9 @@ struct EncodingOptions: ParsableArguments {
         o.crf = crf
         o.preset = preset
         o.format = format
+        o.keep.audio = noAudio ? .none : AudioMode(audio)
+        o.keep.subtitles = !noSubtitles
+        o.keep.dataStreams = !noData
         return o
     }
 }

@@ -39,7 +39,7 @@ public enum SegmentJoiner {
         let videoOut = try output.addCopiedStream(from: segment, stream: 0, timeBase: records[0].timeBase)
         output.setFrameRate(source.frameRate(stream: vi), stream: videoOut)
         try output.copyVideoStreamExtras(from: source, stream: vi, to: videoOut)
-        let copies = try MediaSetup.addKeptStreams(to: output, from: source, video: vi, notify: notify)
+        let kept = try StreamPolicy.addKeptStreams(to: output, from: source, video: vi, options: m.options.keep, notify: notify)
         try output.writeHeader()
 
         // Two sorted sources, merged by decode time so the muxer's interleaving queue stays short.
@@ -64,28 +64,38 @@ public enum SegmentJoiner {
                 segment = try InputFile(url: m.segmentPath(segmentIndex))
             }
         }
+        // What the kept streams give, in order (a converted packet can give none or several).
+        var pending: [(Packet, Rational)] = []
+        var sourceEnded = false
         func nextKept() throws -> (Packet, Rational)? {
-            let p = Packet()
-            while try source.read(into: p) == .packet {
-                guard let out = copies[p.streamIndex] else { continue }
-                let tb = source.streamInfo(p.streamIndex).timeBase
-                p.streamIndex = out
-                return (p, tb)
+            while pending.isEmpty && !sourceEnded {
+                let p = Packet()
+                if try source.read(into: p) == .packet {
+                    guard let k = kept[p.streamIndex] else { continue }
+                    let (ps, tb) = try k.packets(for: p, inputTimeBase: source.streamInfo(p.streamIndex).timeBase)
+                    pending += ps.map { ($0, tb) }
+                } else {
+                    sourceEnded = true
+                    for (index, k) in kept {
+                        let (ps, tb) = try k.packets(for: nil, inputTimeBase: source.streamInfo(index).timeBase)
+                        pending += ps.map { ($0, tb) }
+                    }
+                }
             }
-            return nil
+            return pending.isEmpty ? nil : pending.removeFirst()
         }
         func time(_ item: (Packet, Rational)) -> Int64 {
             let t = item.0.dts != noTimestamp ? item.0.dts : item.0.pts
             return t == noTimestamp ? Int64.min : item.1.rescale(t, to: .microseconds)
         }
-        var video = try nextVideo(), kept = copies.isEmpty ? nil : try nextKept()
-        while video != nil || kept != nil {
-            if let v = video, kept == nil || time(v) <= time(kept!) {
+        var video = try nextVideo(), other = kept.isEmpty ? nil : try nextKept()
+        while video != nil || other != nil {
+            if let v = video, other == nil || time(v) <= time(other!) {
                 try output.write(v.0, timeBase: v.1)
                 video = try nextVideo()
-            } else if let k = kept {
+            } else if let k = other {
                 try output.write(k.0, timeBase: k.1)
-                kept = try nextKept()
+                other = try nextKept()
             }
         }
         try output.writeTrailer()

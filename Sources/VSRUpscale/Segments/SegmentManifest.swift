@@ -26,6 +26,8 @@ public struct OutputOptions: Sendable, Codable, Equatable {
     public var crf: Int?
     public var preset: String?
     public var format: String?
+    /// Audio, subtitles, data: kept, converted or left out.
+    public var keep: KeepOptions
 
     public init(model: String, modelFile: FileStamp?, scale: Int, options o: UpscaleOptions) {
         self.model = model
@@ -35,6 +37,7 @@ public struct OutputOptions: Sendable, Codable, Equatable {
         crf = o.crf
         preset = o.preset
         format = o.format
+        keep = o.keep
     }
 
     /// The first option that differs, as "--crf 18 -> 20", or nil when none does.
@@ -47,6 +50,7 @@ public struct OutputOptions: Sendable, Codable, Equatable {
         if crf != old.crf { return "--crf \(text(old.crf)) -> \(text(crf))" }
         if preset != old.preset { return "--preset \(text(old.preset)) -> \(text(preset))" }
         if format != old.format { return "--format \(text(old.format)) -> \(text(format))" }
+        if keep != old.keep { return "--audio/--no-audio/--no-subtitles/--no-data" }
         return nil
     }
 }
