@@ -11,12 +11,16 @@ enum LiveInput {
         ]
         let network = isNetworkURL(url)
         if network {
-            // Don't hold packets back for probing (the stream starts at its next keyframe).
-            options["fflags"] = "nobuffer"
+            // The packets read while probing are kept (no "nobuffer"): probing ends at the first
+            // keyframe, which a long-GOP camera sends once in 8 s or more; dropping it meant
+            // waiting for the next one.
             let us = String(Int(settings.timeoutSeconds * 1_000_000))
-            // Joining mid-stream, the picture size is known only at the next keyframe.
-            options["analyzeduration"] = us
-            options["probesize"] = "5000000"
+            // Joining mid-stream, the picture size is known only at the next keyframe: probing
+            // goes on while packets arrive, up to the keyframe wait; no data at all for the
+            // timeout is an error at once (rw_timeout).
+            let wait = max(settings.keyframeWaitSeconds, settings.timeoutSeconds)
+            options["analyzeduration"] = String(Int(wait * 1_000_000))
+            options["probesize"] = String(Int(wait * 4_000_000))  // 32 Mbit/s for the whole wait
             options["rw_timeout"] = us   // every read and write
             options["timeout"] = us      // tcp/udp/srt/rtsp/http connect and I/O
             if url.lowercased().hasPrefix("rtsp") { options["rtsp_transport"] = settings.rtspTransport ?? "tcp" }
@@ -28,7 +32,7 @@ enum LiveInput {
             throw VSRError.unsupported("cannot open \(url): \(error.message) (gave up after \(Int(settings.timeoutSeconds)) s); check the address and that the source is running")
         }
         if let v = input.bestVideoStream(), input.streamInfo(v).width == 0 {
-            throw VSRError.unsupported("\(url) sent no keyframe within \(Int(settings.timeoutSeconds)) s, so its picture size is unknown; raise --timeout or shorten the camera's keyframe interval")
+            throw VSRError.unsupported("\(url) sent packets but no keyframe within \(Int(max(settings.keyframeWaitSeconds, settings.timeoutSeconds))) s, so its picture size is unknown; raise --keyframe-wait or shorten the camera's keyframe interval")
         }
         return input
     }

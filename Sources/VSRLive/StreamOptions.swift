@@ -29,8 +29,11 @@ public struct StreamSettings: Sendable {
     public var maxLatencyMilliseconds = 500.0
     public var statsInterval = 5.0
     public var duration: Double? = nil
-    /// Every network operation gives up after this long.
+    /// Every network operation gives up after this long without data.
     public var timeoutSeconds = 5.0
+    /// How long to wait for the first keyframe while packets keep arriving (joining a camera
+    /// mid-GOP: "smart codec" cameras send one every 8 s or more).
+    public var keyframeWaitSeconds = 30.0
     /// RTSP transport: "tcp" or "udp".
     public var rtspTransport: String? = nil
     public var workers: Int? = nil

@@ -47,8 +47,11 @@ struct StreamCommand: ParsableCommand {
     @Option(help: "Stop cleanly after this many seconds.")
     var duration: Double?
 
-    @Option(help: "Timeout in seconds for every network operation.")
+    @Option(help: "Seconds without any data before a network input or output counts as lost.")
     var timeout = 5.0
+
+    @Option(name: .customLong("keyframe-wait"), help: "Seconds to wait for the first keyframe while packets arrive (long-GOP cameras).")
+    var keyframeWait = 30.0
 
     @Option(help: "RTSP transport: tcp or udp.")
     var transport: String?
@@ -72,7 +75,7 @@ struct StreamCommand: ParsableCommand {
         guard (config == nil) != (input == nil || output == nil) else {
             throw ValidationError("give INPUT and OUTPUT, or --config FILE")
         }
-        guard maxLatency > 0, statsInterval > 0, timeout > 0 else { throw ValidationError("times must be positive") }
+        guard maxLatency > 0, statsInterval > 0, timeout > 0, keyframeWait > 0 else { throw ValidationError("times must be positive") }
         if let transport, !["tcp", "udp"].contains(transport) { throw ValidationError("--transport must be tcp or udp") }
     }
 
@@ -87,6 +90,7 @@ struct StreamCommand: ParsableCommand {
             settings.statsInterval = statsInterval
             settings.duration = duration
             settings.timeoutSeconds = timeout
+            settings.keyframeWaitSeconds = keyframeWait
             settings.rtspTransport = transport
             settings.preset = preset
             // One camera: one frame at a time split over every core (lowest latency); several:

@@ -224,6 +224,29 @@ struct StreamTests {
         #expect(Int(v.nbReadFrames ?? "") ?? 0 > 25, "\(v)")
     }
 
+    /// A camera with a 7 s keyframe interval, joined just after a keyframe, with a 2 s timeout:
+    /// packets keep coming, so vsr waits for the next keyframe instead of failing after the
+    /// timeout ("sent no keyframe within 2 s" before).
+    @Test(.timeLimit(.minutes(1))) func longGOPCameraJoinedMidGOPStarts() throws {
+        let s = Scratch()
+        let port = Self.freePort()
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        p.arguments = ["ffmpeg", "-v", "error", "-re", "-f", "lavfi", "-i", "testsrc2=size=160x96:rate=25", "-t", "14",
+                       "-c:v", "libx264", "-preset", "ultrafast", "-g", "175", "-keyint_min", "175", "-sc_threshold", "0",
+                       "-f", "mpegts", "udp://127.0.0.1:\(port)?pkt_size=1316"]
+        p.standardError = FileHandle.nullDevice
+        try p.run()
+        defer { p.terminate() }
+        Thread.sleep(forTimeInterval: 1.5)  // the first keyframe has gone by
+        var settings = Self.settings(duration: 3)
+        settings.timeoutSeconds = 2
+        let start = Date()
+        let r = try Self.run(StreamEndpoint(input: "udp://127.0.0.1:\(port)", output: s.path("out.ts")), settings)
+        #expect(r.report.framesOut > 25, "\(r)")
+        #expect(Date().timeIntervalSince(start) > 4, "it waited for the keyframe at 7 s")
+    }
+
     @Test func unreachableInputFailsClearlyAfterTheTimeout() throws {
         let s = Scratch()
         var settings = Self.settings(duration: 5)
