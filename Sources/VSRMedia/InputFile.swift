@@ -93,6 +93,12 @@ public final class InputFile: @unchecked Sendable {
         return 0
     }
 
+    /// Stream `index`'s first timestamp (its start time; 0 when unknown).
+    public func startTime(stream index: Int) -> Int64 {
+        let t = stream(index).pointee.start_time
+        return t == noTimestamp ? 0 : t
+    }
+
     /// A copy of stream `index`'s codec parameters, for an output that carries its packets.
     public func parameters(of index: Int) -> StreamParameters { StreamParameters(stream(index)) }
 

@@ -51,12 +51,13 @@ final class DecodeStage {
                 return true
             }
             guard result == .frame else { return true }
-            if let segment = m.segment {
+            if let w = m.window {
                 // Decoders return frames in presentation order: the first at or past the end means
-                // every frame of the segment is out (open-GOP leading pictures included).
+                // every frame of the window is out (open-GOP leading pictures included).
                 let t = frame.bestEffortTimestamp
-                if t != noTimestamp, let end = segment.endPTS, t >= end { return false }
-                if t != noTimestamp, t < segment.startPTS { frame.unref(); continue }
+                if t != noTimestamp, let end = w.endPTS, t >= end { return false }
+                if t != noTimestamp, t < w.startPTS { frame.unref(); continue }
+                if let n = w.maxFrames, sequence >= n { return false }
             }
             let moved = frame.moveOut()
             let ready = try clock.time(.decode) { try prepare(moved) }
@@ -71,7 +72,7 @@ final class DecodeStage {
         if pts == noTimestamp { pts = lastPTS.map { $0 + frameStep } ?? 0 }
         if let last = lastPTS, pts <= last { pts = last + 1 }  // encoders need increasing timestamps
         lastPTS = pts
-        f.pts = pts
+        f.pts = pts - (m.window?.shift ?? 0)
         return try conformer.conform(f)
     }
 }

@@ -15,15 +15,19 @@ struct DemuxStage: @unchecked Sendable {
         defer { packets.finish(); muxing.finish() }
         let m = setup
         let packet = Packet()
-        if let segment = m.segment, segment.seekTimestamp != Int64.min {
-            // From the segment's keyframe (or the last one before it): frames before the segment's
-            // start are decoded only as references and dropped by the decode stage.
-            do { try m.input.seek(stream: m.videoIndex, to: segment.seekTimestamp) } catch {
+        if let seek = m.window?.seekTimestamp {
+            // From the window's keyframe (or the last one before it): frames before its start are
+            // decoded only as references and dropped by the decode stage.
+            do { try m.input.seek(stream: m.videoIndex, to: seek) } catch {
                 readProblem.set("\(error)")
                 return
             }
         }
+        let vtb = m.input.streamInfo(m.videoIndex).timeBase
+        var videoDone = false
+        var passedEnd: Set<Int> = []
         while !stop.isRaised {
+            if videoDone && m.kept.isEmpty { break }
             do {
                 if try clock.time(.demux, { () throws(FFmpegError) in try m.input.read(into: packet) }) == .endOfFile { break }
             } catch {
@@ -34,10 +38,24 @@ struct DemuxStage: @unchecked Sendable {
             }
             let index = packet.streamIndex
             if index == m.videoIndex {
-                if !packets.push(packet.moveOut()) { break }
+                // After the decoder has its window's frames, the other streams are read up to
+                // the window's end.
+                if !videoDone && !packets.push(packet.moveOut()) {
+                    videoDone = true
+                    if m.window?.endPTS == nil { break }
+                }
             } else if let kept = m.kept[index] {
-                let (ps, tb) = try kept.packets(for: packet.moveOut(), inputTimeBase: m.input.streamInfo(index).timeBase)
-                for p in ps where !muxing.push(MuxItem(packet: p, timeBase: tb)) { return }
+                let tb = m.input.streamInfo(index).timeBase
+                if let w = m.window, !inWindow(packet, tb, w) {
+                    if videoDone && packet.pts != noTimestamp && packet.pts >= w.endPTS.map({ vtb.rescale($0, to: tb) }) ?? .max { passedEnd.insert(index) }
+                    if videoDone && passedEnd.count == m.kept.count { break }
+                    continue
+                }
+                if let w = m.window, w.shift != 0 { packet.shiftTimestamps(by: -w.shift(in: tb, from: vtb)) }
+                let (ps, otb) = try kept.packets(for: packet.moveOut(), inputTimeBase: tb)
+                for p in ps where !muxing.push(MuxItem(packet: p, timeBase: otb)) { return }
+            } else if videoDone && m.window?.endPTS == nil {
+                break
             }
         }
         // Converted streams hold their last samples or events until the end.
@@ -45,5 +63,15 @@ struct DemuxStage: @unchecked Sendable {
             let (ps, tb) = try kept.packets(for: nil, inputTimeBase: m.input.streamInfo(index).timeBase)
             for p in ps where !muxing.push(MuxItem(packet: p, timeBase: tb)) { return }
         }
+    }
+
+    /// Whether a kept stream's packet falls inside the window (by pts, else dts).
+    private func inWindow(_ p: Packet, _ tb: Rational, _ w: VideoWindow) -> Bool {
+        let vtb = setup.input.streamInfo(setup.videoIndex).timeBase
+        let t = p.pts != noTimestamp ? p.pts : p.dts
+        guard t != noTimestamp else { return true }
+        if t < vtb.rescale(w.startPTS, to: tb) { return false }
+        if let end = w.endPTS, t >= vtb.rescale(end, to: tb) { return false }
+        return true
     }
 }

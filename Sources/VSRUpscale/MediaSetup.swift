@@ -18,8 +18,10 @@ struct MediaSetup {
     let frameRate: Rational
     let expectedFrames: Int
     let isImage: Bool
-    /// The part of the timeline this run encodes (nil: all of it).
+    /// The segment this run encodes (nil: not a segment).
     let segment: SegmentWindow?
+    /// The part of the video timeline this run encodes (nil: all of it).
+    let window: VideoWindow?
 
     /// `segment`: encode only that part of the timeline, video only, into a segment file
     /// (`temporaryPath`, NUT: it keeps any time base exactly) with the encoder settings the final
@@ -40,7 +42,14 @@ struct MediaSetup {
         }
         let isImage = output.isImageFormat
         let frameRate = input.frameRate(stream: vi)
-        let expectedFrames = segment?.frames ?? input.estimatedFrameCount(stream: vi)
+        let trim = VideoWindow(start: o.start, duration: o.duration, frames: o.frames, timeBase: input.streamInfo(vi).timeBase,
+                               firstPTS: input.startTime(stream: vi), frameRate: frameRate)
+        let window = segment.map(VideoWindow.init(segment:)) ?? trim
+        var expectedFrames = segment?.frames ?? input.estimatedFrameCount(stream: vi)
+        if let trim {
+            let seconds = trim.endPTS.map { Double($0 - trim.startPTS) * input.streamInfo(vi).timeBase.value }
+            expectedFrames = min(trim.maxFrames ?? Int.max, seconds.map { Int(($0 * frameRate.value).rounded()) } ?? expectedFrames)
+        }
         if isImage && expectedFrames > 1 {
             // An image file holds one picture: writing a video into it kept only the last frame.
             throw VSRError.unsupported("\(o.input) has about \(expectedFrames) frames but \(o.output) is a single image; "
@@ -101,7 +110,7 @@ struct MediaSetup {
             return MediaSetup(input: input, videoIndex: vi, decoder: decoder, output: output, encoder: encoder,
                               videoOut: videoOut, kept: kept, layout: layout, encoderFormat: encoderFormat,
                               frameRate: frameRate, expectedFrames: expectedFrames, isImage: isImage,
-                              segment: segment)
+                              segment: segment, window: window)
         } catch let error as FFmpegError {
             if error.code == .permissionDenied || error.code == .noSuchFile {
                 throw VSRError.outputUnwritable(o.output, error.message)

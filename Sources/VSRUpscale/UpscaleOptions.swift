@@ -47,6 +47,11 @@ public struct UpscaleOptions: Sendable {
     public var queueDepth = 4
     /// What becomes of the streams besides the upscaled video.
     public var keep = KeepOptions()
+    /// Trim: start (seconds from the input's start), duration (seconds), frame count. The
+    /// output starts at 0.
+    public var start: Double? = nil
+    public var duration: Double? = nil
+    public var frames: Int? = nil
 
     public init(input: String, output: String) {
         self.input = input

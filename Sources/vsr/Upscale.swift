@@ -33,6 +33,15 @@ struct Upscale: ParsableCommand {
     @Flag(help: "Replace OUTPUT if it exists.")
     var overwrite = false
 
+    @Option(help: "Start at this many seconds into the input (the output starts at 0).")
+    var start: Double?
+
+    @Option(help: "Upscale this many seconds (audio and subtitles are cut to match).")
+    var duration: Double?
+
+    @Option(help: "Upscale at most this many frames.")
+    var frames: Int?
+
     @Option(name: .customLong("segment-seconds"),
             help: "Segment length for resumable upscales (default: 60 for videos over 2 minutes; 0: one pass, no resume).")
     var segmentSeconds: Double?
@@ -63,6 +72,9 @@ struct Upscale: ParsableCommand {
     func validate() throws {
         if let workers, !(1...256).contains(workers) { throw ValidationError("--workers must be between 1 and 256") }
         try encoding.validate()
+        if let start, start < 0 { throw ValidationError("--start must be 0 or more seconds") }
+        if let duration, duration <= 0 { throw ValidationError("--duration must be positive") }
+        if let frames, frames <= 0 { throw ValidationError("--frames must be positive") }
         if let segmentSeconds, segmentSeconds < 0 || (segmentSeconds > 0 && segmentSeconds < 1) {
             throw ValidationError("--segment-seconds must be 0 (no segments) or at least 1")
         }
@@ -85,6 +97,9 @@ struct Upscale: ParsableCommand {
             var o = encoding.options(input: input, output: output)
             o.workers = workers
             o.overwrite = overwrite
+            o.start = start
+            o.duration = duration
+            o.frames = frames
             if let seconds = segmentLength(input: input, output: output) {
                 do { return try runSegmented(o, upscaler: upscaler, model: model, seconds: seconds) } catch let e as CannotSegment {
                     note("\(input) \(e): upscaling it in one pass (an interruption will not resume)")
@@ -116,7 +131,8 @@ struct Upscale: ParsableCommand {
 
     /// Segments for a video file longer than two minutes (or as --segment-seconds says); nil: one pass.
     private func segmentLength(input: String, output: String) -> Double? {
-        if segmentSeconds == 0 || input.contains("://") { return nil }
+        // Trims are short previews: one pass.
+        if segmentSeconds == 0 || input.contains("://") || start != nil || duration != nil || frames != nil { return nil }
         if let probe = try? OutputFile(url: output, format: encoding.format), probe.isImageFormat { return nil }
         if let segmentSeconds { return segmentSeconds }
         guard let duration = (try? InputFile(url: input))?.duration, duration > 120 else { return nil }
