@@ -47,6 +47,32 @@ public final class Encoder: @unchecked Sendable {
         return formats
     }
 
+    /// One video encoder of this FFmpeg build.
+    public struct Info: Sendable {
+        public let name: String
+        public let codec: String
+        public let description: String
+        public let pixelFormats: [String]
+        /// Lossless by design (ffv1, utvideo, ...).
+        public let lossless: Bool
+    }
+
+    /// The video encoders this FFmpeg build has, in FFmpeg's order.
+    public static func videoEncoders() -> [Info] {
+        var list: [Info] = []
+        var state: UnsafeMutableRawPointer? = nil
+        while let c = av_codec_iterate(&state) {
+            guard av_codec_is_encoder(c) != 0, c.pointee.type == AVMEDIA_TYPE_VIDEO else { continue }
+            let name = String(cString: c.pointee.name)
+            let props = avcodec_descriptor_get(c.pointee.id)?.pointee.props ?? 0
+            list.append(Info(name: name, codec: String(cString: avcodec_get_name(c.pointee.id)),
+                             description: c.pointee.long_name.map { String(cString: $0) } ?? name,
+                             pixelFormats: supportedPixelFormats(name).map { PixelFormat($0).name },
+                             lossless: props & AV_CODEC_PROP_LOSSLESS != 0 && props & AV_CODEC_PROP_LOSSY == 0))
+        }
+        return list
+    }
+
     /// `format` when encoder `name` takes it, else the accepted format that loses least.
     public static func bestPixelFormat(for format: PixelFormat, encoder name: String) -> PixelFormat {
         let formats = supportedPixelFormats(name)

@@ -75,8 +75,15 @@ struct MediaSetup {
             throw VSRError.unsupported("\(encoderName) cannot go into \(output.formatName) (\(o.output)): "
                                        + (fits.isEmpty ? "write .mkv or .mp4" : "use --encoder \(fits.joined(separator: " or ")), or write .mkv"))
         }
-        let encoderFormat = Encoder.bestPixelFormat(for: layout.workFormat, encoder: encoderName)
-        if encoderFormat != layout.workFormat && !isImage {
+        if !isImage { try o.validateCRF() }
+        var encoderFormat = Encoder.bestPixelFormat(for: layout.workFormat, encoder: encoderName)
+        if let name = o.pixelFormat, !isImage {
+            guard let asked = PixelFormat(name: name) else { throw VSRError.unsupported("--pix-fmt \(name) is not a pixel format FFmpeg knows") }
+            guard Encoder.bestPixelFormat(for: asked, encoder: encoderName) == asked else {
+                throw VSRError.unsupported("\(encoderName) cannot encode \(name) (vsr encoders lists what each encoder takes)")
+            }
+            encoderFormat = asked
+        } else if encoderFormat != layout.workFormat && !isImage {
             notify("\(encoderName) cannot encode \(layout.workFormat); writing \(encoderFormat)")
         }
 
@@ -88,7 +95,7 @@ struct MediaSetup {
         if layout.fullRange { s.color.fullRange = true }
         s.threads = max(1, ProcessInfo.processInfo.activeProcessorCount)
         s.globalHeader = segment?.globalHeader ?? output.needsGlobalHeader
-        s.options = isImage ? [:] : o.encoderOptions()
+        s.options = isImage ? [:] : o.allEncoderOptions()
         let encoder: Encoder
         do {
             let opened = try Encoder.openCroppingToEven(s)

@@ -1,3 +1,5 @@
+import VSRFrames
+
 /// What happens to audio streams.
 public enum AudioMode: Sendable, Equatable, Codable {
     /// Copy what the container carries, convert the rest to its usual codec (AAC for MP4/MOV).
@@ -61,8 +63,45 @@ public struct UpscaleOptions: Sendable {
     /// The encoders vsr offers for video, in order of preference, when FFmpeg has them.
     public static let videoEncoders = ["libx264", "libx265", "libsvtav1", "libvpx-vp9"]
 
+    /// Encoder options given as key=value (AVOptions of the codec or the encoder: tune, profile,
+    /// g, bf, maxrate, bufsize, x264-params, ...); they override vsr's defaults.
+    public var encoderOptions: [String: String] = [:]
+    /// The pixel format to encode in (nil: the working format, or the nearest the encoder takes).
+    public var pixelFormat: String? = nil
+
+    /// What --crf means for an encoder: its range and vsr's default; nil where there is no CRF.
+    public struct CRFScale: Sendable {
+        public let range: ClosedRange<Int>
+        public let defaultValue: Int
+    }
+
+    public static func crfScale(_ encoder: String) -> CRFScale? {
+        switch encoder {
+        case "libx264", "libx264rgb", "libx265": CRFScale(range: 0...51, defaultValue: 18)
+        case "libsvtav1": CRFScale(range: 1...63, defaultValue: 30)
+        case "libvpx-vp9", "libaom-av1": CRFScale(range: 0...63, defaultValue: 32)
+        default: nil
+        }
+    }
+
+    /// Checks --crf against the encoder's scale: a clear message, before any work.
+    func validateCRF() throws {
+        guard let crf else { return }
+        guard let scale = Self.crfScale(encoder) else {
+            throw VSRError.unsupported("--crf does not apply to \(encoder); set its quality with --encoder-option (e.g. qscale=3, b=8M)")
+        }
+        guard scale.range.contains(crf) else {
+            throw VSRError.unsupported("--crf \(crf) is outside \(encoder)'s range \(scale.range.lowerBound)-\(scale.range.upperBound)")
+        }
+    }
+
+    /// The encoder's options: vsr's defaults from --crf/--preset, then --encoder-option.
+    func allEncoderOptions() -> [String: String] {
+        defaultEncoderOptions().merging(encoderOptions) { _, given in given }
+    }
+
     /// Private options for `encoder` from --crf/--preset, with vsr's defaults.
-    func encoderOptions() -> [String: String] {
+    private func defaultEncoderOptions() -> [String: String] {
         switch encoder {
         case "libx264", "libx265":
             return ["crf": String(crf ?? 18), "preset": preset ?? "veryfast"]

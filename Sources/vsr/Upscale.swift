@@ -195,11 +195,18 @@ func modelStamp(_ model: String, scale: Int) -> FileStamp? {
 
 /// The encoder options `upscale` and `plan` share.
 struct EncodingOptions: ParsableArguments {
-    @Option(help: "Video encoder: libx264, libx265, libsvtav1 or libvpx-vp9 (as this FFmpeg build has them).")
+    @Option(help: "Video encoder: libx264 (default), libx265, libsvtav1, libvpx-vp9, ffv1, prores_ks, ... (vsr encoders lists this build's).")
     var encoder = "libx264"
 
-    @Option(help: "Encoder quality (lower is better; default 18 for x264/x265).")
+    @Option(help: "Encoder quality, lower is better: x264/x265 0-51 (default 18), svt-av1 1-63 (30), vp9 0-63 (32).")
     var crf: Int?
+
+    @Option(name: .customLong("encoder-option"), parsing: .singleValue,
+            help: "KEY=VALUE passed to the encoder (repeatable): tune=film, profile=high10, g=250, bf=0, maxrate=8M, bufsize=16M, x265-params=..., ...")
+    var encoderOption: [String] = []
+
+    @Option(name: .customLong("pix-fmt"), help: "Pixel format to encode in (e.g. yuv420p10le for 10-bit output; default: as the input).")
+    var pixFmt: String?
 
     @Option(help: "Encoder speed preset (x264/x265 names such as veryfast, slow; svt-av1 0-13).")
     var preset: String?
@@ -220,8 +227,10 @@ struct EncodingOptions: ParsableArguments {
     var noData = false
 
     func validate() throws {
-        if let crf, !(0...63).contains(crf) { throw ValidationError("--crf must be between 0 and 63") }
         if audio.isEmpty { throw ValidationError("--audio needs auto, copy or a codec name") }
+        for kv in encoderOption where !kv.contains("=") || kv.hasPrefix("=") {
+            throw ValidationError("--encoder-option takes KEY=VALUE (got '\(kv)')")
+        }
     }
 
     func options(input: String, output: String) -> UpscaleOptions {
@@ -233,6 +242,11 @@ struct EncodingOptions: ParsableArguments {
         o.keep.audio = noAudio ? .none : AudioMode(audio)
         o.keep.subtitles = !noSubtitles
         o.keep.dataStreams = !noData
+        o.pixelFormat = pixFmt
+        for kv in encoderOption {
+            let parts = kv.split(separator: "=", maxSplits: 1).map(String.init)
+            o.encoderOptions[parts[0]] = parts.count > 1 ? parts[1] : ""
+        }
         return o
     }
 }

@@ -21,7 +21,7 @@ struct VSR: ParsableCommand {
         commandName: "vsr",
         abstract: "Video super-resolution: upscale video files, live streams and images on the CPU.",
         version: "0.1.0",
-        subcommands: [Upscale.self, Plan.self, Join.self, StreamCommand.self, Eval.self, EvalVideo.self, Models.self, Bench.self]
+        subcommands: [Upscale.self, Plan.self, Join.self, StreamCommand.self, Encoders.self, Eval.self, EvalVideo.self, Models.self, Bench.self]
     )
 
     /// Refuses to start AVX2 kernels on a CPU without AVX2 (they would crash with SIGILL).
