@@ -82,5 +82,8 @@ public final class Scaler: @unchecked Sendable {
 /// Silences FFmpeg's own stderr logging unless `verbose`: vsr reports every failure itself,
 /// in one line, and counts recoverable decode errors.
 public func configureFFmpegLogging(verbose: Bool) {
-    vsr_set_log_level(verbose || getenv("VSR_FFMPEG_LOG") != nil ? AV_LOG_INFO : AV_LOG_FATAL)
+    let loud = verbose || getenv("VSR_FFMPEG_LOG") != nil
+    vsr_set_log_level(loud ? AV_LOG_INFO : AV_LOG_FATAL)
+    // SVT-AV1 prints its banner itself; 1 = errors only.
+    if !loud { setenv("SVT_LOG", "1", 0) }
 }

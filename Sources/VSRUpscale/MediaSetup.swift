@@ -60,8 +60,14 @@ struct MediaSetup {
             notify("converting \(decoder.pixelFormat) to \(layout.workFormat) for upscaling")
         }
 
-        // The encoder: the one asked for, or for image outputs the image format's own codec.
+        // The encoder: the one asked for, or for image outputs the image format's own codec; for
+        // HDR input (PQ or HLG) unless one was asked for, libx265: x264 cannot signal HDR10.
         var encoderName = o.encoder
+        let hdr = decoder.colorDescription.isHDR && !isImage
+        if hdr && o.encoderIsDefault && Encoder.exists("libx265") {
+            encoderName = "libx265"
+            if segment == nil { notify("HDR input: encoding with libx265, 10-bit, HDR10 metadata kept (--encoder to choose another)") }
+        }
         if isImage {
             guard let name = output.defaultVideoEncoderName else {
                 throw VSRError.unsupported("no encoder for the image format of \(o.output)")
@@ -75,7 +81,14 @@ struct MediaSetup {
             throw VSRError.unsupported("\(encoderName) cannot go into \(output.formatName) (\(o.output)): "
                                        + (fits.isEmpty ? "write .mkv or .mp4" : "use --encoder \(fits.joined(separator: " or ")), or write .mkv"))
         }
-        if !isImage { try o.validateCRF() }
+        var eo = o
+        eo.encoder = encoderName
+        if !isImage { try eo.validateCRF() }
+        let hdrMetadata = hdr ? input.hdrMetadata(stream: vi) : HDRMetadata()
+        if hdr && encoderName == "libx265" {
+            let given = eo.encoderOptions["x265-params"].map { ":" + $0 } ?? ""
+            eo.encoderOptions["x265-params"] = hdrMetadata.x265Params + given
+        }
         var encoderFormat = Encoder.bestPixelFormat(for: layout.workFormat, encoder: encoderName)
         if let name = o.pixelFormat, !isImage {
             guard let asked = PixelFormat(name: name) else { throw VSRError.unsupported("--pix-fmt \(name) is not a pixel format FFmpeg knows") }
@@ -95,7 +108,7 @@ struct MediaSetup {
         if layout.fullRange { s.color.fullRange = true }
         s.threads = max(1, ProcessInfo.processInfo.activeProcessorCount)
         s.globalHeader = segment?.globalHeader ?? output.needsGlobalHeader
-        s.options = isImage ? [:] : o.allEncoderOptions()
+        s.options = isImage ? [:] : eo.allEncoderOptions()
         let encoder: Encoder
         do {
             let opened = try Encoder.openCroppingToEven(s)
@@ -111,6 +124,8 @@ struct MediaSetup {
         do {
             let videoOut = try output.addStream(encoder: encoder)
             try output.copyVideoStreamExtras(from: input, stream: vi, to: videoOut)
+            if !hdrMetadata.isEmpty { output.addHDRMetadata(hdrMetadata, stream: videoOut) }
+            output.tagHEVCForPlayers(stream: videoOut)
             let kept = isImage || segment != nil ? [:]
                 : try StreamPolicy.addKeptStreams(to: output, from: input, video: vi, options: o.keep, notify: notify)
             try output.writeHeader(options: isImage ? ["update": "1"] : [:])

@@ -38,6 +38,8 @@ public struct UpscaleOptions: Sendable {
     public var input: String
     public var output: String
     public var encoder = "libx264"
+    /// The encoder was not chosen by the user: vsr may pick another for the input (HDR: libx265).
+    public var encoderIsDefault = true
     public var crf: Int? = nil
     public var preset: String? = nil
     /// Upscale workers (frames in parallel); nil: one per core.
@@ -95,9 +97,17 @@ public struct UpscaleOptions: Sendable {
         }
     }
 
-    /// The encoder's options: vsr's defaults from --crf/--preset, then --encoder-option.
+    /// Encoders print nothing but errors (x265 writes its banner itself, past FFmpeg's log).
+    public var quietEncoder = true
+
+    /// The encoder's options: vsr's defaults from --crf/--preset, then --encoder-option; x265's
+    /// own parameter list is joined rather than replaced.
     func allEncoderOptions() -> [String: String] {
-        defaultEncoderOptions().merging(encoderOptions) { _, given in given }
+        var all = defaultEncoderOptions().merging(encoderOptions) { _, given in given }
+        if encoder == "libx265" && quietEncoder {
+            all["x265-params"] = (["log-level=error"] + [all["x265-params"]].compactMap { $0 }).joined(separator: ":")
+        }
+        return all
     }
 
     /// Private options for `encoder` from --crf/--preset, with vsr's defaults.

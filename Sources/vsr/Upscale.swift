@@ -97,6 +97,7 @@ struct Upscale: ParsableCommand {
             var o = encoding.options(input: input, output: output)
             o.workers = workers
             o.overwrite = overwrite
+            o.quietEncoder = !verbose
             o.start = start
             o.duration = duration
             o.frames = frames
@@ -195,8 +196,8 @@ func modelStamp(_ model: String, scale: Int) -> FileStamp? {
 
 /// The encoder options `upscale` and `plan` share.
 struct EncodingOptions: ParsableArguments {
-    @Option(help: "Video encoder: libx264 (default), libx265, libsvtav1, libvpx-vp9, ffv1, prores_ks, ... (vsr encoders lists this build's).")
-    var encoder = "libx264"
+    @Option(help: "Video encoder: libx264 (default; libx265 for HDR input), libx265, libsvtav1, libvpx-vp9, ffv1, prores_ks, ... (vsr encoders lists this build's).")
+    var encoder: String?
 
     @Option(help: "Encoder quality, lower is better: x264/x265 0-51 (default 18), svt-av1 1-63 (30), vp9 0-63 (32).")
     var crf: Int?
@@ -235,7 +236,8 @@ struct EncodingOptions: ParsableArguments {
 
     func options(input: String, output: String) -> UpscaleOptions {
         var o = UpscaleOptions(input: input, output: output)
-        o.encoder = encoder
+        o.encoder = encoder ?? "libx264"
+        o.encoderIsDefault = encoder == nil
         o.crf = crf
         o.preset = preset
         o.format = format

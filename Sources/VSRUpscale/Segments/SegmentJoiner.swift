@@ -39,6 +39,10 @@ public enum SegmentJoiner {
         let videoOut = try output.addCopiedStream(from: segment, stream: 0, timeBase: records[0].timeBase)
         output.setFrameRate(source.frameRate(stream: vi), stream: videoOut)
         try output.copyVideoStreamExtras(from: source, stream: vi, to: videoOut)
+        if let decoder = try? Decoder(input: source, stream: vi, threads: 1), decoder.colorDescription.isHDR {
+            output.addHDRMetadata(source.hdrMetadata(stream: vi), stream: videoOut)
+        }
+        output.tagHEVCForPlayers(stream: videoOut)
         let kept = try StreamPolicy.addKeptStreams(to: output, from: source, video: vi, options: m.options.keep, notify: notify)
         try output.writeHeader()
 

@@ -23,6 +23,8 @@ public struct OutputOptions: Sendable, Codable, Equatable {
     public var modelFile: FileStamp?
     public var scale: Int
     public var encoder: String
+    /// The encoder was vsr's choice (libx265 for HDR input, else libx264).
+    public var encoderIsDefault: Bool
     public var crf: Int?
     public var preset: String?
     public var format: String?
@@ -34,6 +36,7 @@ public struct OutputOptions: Sendable, Codable, Equatable {
         self.modelFile = modelFile
         self.scale = scale
         encoder = o.encoder
+        encoderIsDefault = o.encoderIsDefault
         crf = o.crf
         preset = o.preset
         format = o.format

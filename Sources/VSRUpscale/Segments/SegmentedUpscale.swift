@@ -110,6 +110,7 @@ public final class SegmentedUpscale: @unchecked Sendable {
         }
         var o = UpscaleOptions(input: m.input, output: m.output)
         o.encoder = m.options.encoder
+        o.encoderIsDefault = m.options.encoderIsDefault
         o.crf = m.options.crf
         o.preset = m.options.preset
         o.format = m.options.format
