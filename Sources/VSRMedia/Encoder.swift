@@ -128,6 +128,7 @@ public final class Encoder: @unchecked Sendable {
 
     public var width: Int { Int(context.pointee.width) }
     public var height: Int { Int(context.pointee.height) }
+    public var name: String { String(cString: context.pointee.codec.pointee.name) }
 
     deinit {
         var c: UnsafeMutablePointer<AVCodecContext>? = context

@@ -53,7 +53,7 @@ extension InputFile {
         if let p = av_stream_get_side_data(st, AV_PKT_DATA_CONTENT_LIGHT_LEVEL, &size), size >= MemoryLayout<AVContentLightMetadata>.size {
             m.lightLevel = UnsafeRawPointer(p).loadUnaligned(as: AVContentLightMetadata.self)
         }
-        guard m.isEmpty, let again = try? InputFile(url: url), let decoder = try? Decoder(input: again, stream: index, threads: 1) else { return m }
+        guard m.isEmpty, !url.hasPrefix("pipe:"), let again = try? InputFile(url: url), let decoder = try? Decoder(input: again, stream: index, threads: 1) else { return m }
         let packet = Packet(), frame = Frame()
         for _ in 0..<200 {
             guard (try? again.read(into: packet)) == .packet else { break }

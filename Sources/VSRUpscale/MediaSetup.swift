@@ -37,7 +37,10 @@ struct MediaSetup {
         }
 
         let output: OutputFile
-        do { output = try OutputFile(url: temporaryPath, format: segment == nil ? o.format : "nut") } catch {
+        // A pipe has no name to guess the container from: MPEG-TS (made for streams; Matroska to a
+        // pipe cannot take AAC from a TS, as with ffmpeg) unless --format.
+        let format = segment != nil ? "nut" : o.format ?? (isPipe(temporaryPath) ? "mpegts" : nil)
+        do { output = try OutputFile(url: temporaryPath, format: format) } catch {
             throw VSRError.unsupported("cannot choose an output format for \(o.output): name a known extension (.mp4, .mkv, .png, ...) or give --format")
         }
         let isImage = output.isImageFormat

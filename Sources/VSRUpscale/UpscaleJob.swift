@@ -15,6 +15,11 @@ public struct UpscaleSummary: Sendable {
     public var inputProblem: String? = nil
     public var sourceFPS = 0.0
     public var fps: Double { seconds > 0 ? Double(framesOut) / seconds : 0 }
+    /// Picture sizes in and out, the encoder, and whether the output is a single image.
+    public var inputSize = (width: 0, height: 0)
+    public var outputSize = (width: 0, height: 0)
+    public var encoder = ""
+    public var isImage = false
 }
 
 /// `vsr upscale`: demux -> decode -> upscale workers -> reorder -> encode -> mux, one thread per
@@ -50,29 +55,40 @@ public final class UpscaleJob: @unchecked Sendable {
     public func run(stop: StopFlag = StopFlag(), onStart: (Double) -> Void = { _ in }) throws -> UpscaleSummary {
         let start = monotonicNanos()
         // The input's problems come first: they are the ones the user meant to fix.
-        if !isURL(options.input) && !FileManager.default.fileExists(atPath: options.input) {
+        if !isURL(options.input) && !isPipe(options.input) && !FileManager.default.fileExists(atPath: options.input) {
             throw VSRError.inputNotFound(options.input)
         }
-        try checkOutputPath()
-        let temp = Self.partialPath(for: options.output)
+        // A pipe is written as it goes: no temporary name to rename.
+        let toPipe = isPipe(options.output)
+        if !toPipe { try checkOutputPath() }
+        let temp = toPipe ? options.output : Self.partialPath(for: options.output)
         let workers = max(1, options.workers ?? ProcessInfo.processInfo.activeProcessorCount)
         var summary = UpscaleSummary()
         do {
             let setup = try MediaSetup.open(options, scale: upscaler.scale, temporaryPath: temp, notify: notify)
             progress.expectedFrames.store(setup.expectedFrames, ordering: .relaxed)
             summary.sourceFPS = setup.frameRate.value
+            summary.inputSize = (setup.layout.width, setup.layout.height)
+            summary.outputSize = (setup.layout.encodedWidth, setup.layout.encodedHeight)
+            summary.encoder = setup.encoder.name
+            summary.isImage = setup.isImage
             onStart(summary.sourceFPS)
             summary.inputProblem = try runStages(setup, workers: workers, stop: stop)
         } catch {
-            try? FileManager.default.removeItem(atPath: temp)
+            if !toPipe { try? FileManager.default.removeItem(atPath: temp) }
             throw error
         }
         summary.framesOut = progress.framesOut.load(ordering: .relaxed)
         summary.decodeErrors = progress.decodeErrors.load(ordering: .relaxed)
         summary.seconds = Double(monotonicNanos() - start) / 1e9
         if summary.framesOut == 0 {
-            try? FileManager.default.removeItem(atPath: temp)
+            if !toPipe { try? FileManager.default.removeItem(atPath: temp) }
             throw VSRError.noDecodableFrames(options.input, errors: summary.decodeErrors)
+        }
+        if toPipe {
+            summary.interrupted = stop.isRaised
+            summary.path = options.output
+            return summary
         }
         if stop.isRaised {
             summary.interrupted = true

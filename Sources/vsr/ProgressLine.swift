@@ -20,14 +20,15 @@ final class ProgressReporter: @unchecked Sendable {
     init(counter: ProgressCounter, style: ProgressStyle, sourceFPS: Double) {
         let tty = isatty(STDERR_FILENO) == 1
         self.counter = counter
-        self.style = style == .auto ? (tty ? .auto : .none) : style
+        // Not a terminal (a log file, a pipe): plain lines, one a second.
+        self.style = style == .auto ? (tty ? .auto : .plain) : style
         self.sourceFPS = sourceFPS
     }
 
     func start() {
         guard style != .none else { done.signal(); return }
         let t = Thread { [self] in
-            let interval: TimeInterval = style == .plain ? 5 : (style == .json ? 1 : 0.5)
+            let interval: TimeInterval = style == .auto ? 0.5 : 1
             condition.lock()
             while !stopped {
                 condition.wait(until: deadline(afterSeconds: interval))
@@ -49,6 +50,7 @@ final class ProgressReporter: @unchecked Sendable {
         guard first else { return }
         done.wait()
         if style == .auto { FileHandle.standardError.write("\r\u{1B}[K".data(using: .utf8)!) }
+        if style == .json || style == .plain { emit(final: true) }  // the last record: where it ended
     }
 
     private func emit(final: Bool) {
@@ -59,14 +61,14 @@ final class ProgressReporter: @unchecked Sendable {
         switch style {
         case .json:
             let record = ProgressRecord(frames: s.frames, totalFrames: s.expected > 0 ? s.expected : nil, fps: round2(s.fps),
-                                        speed: round2(speed), elapsedS: round2(s.seconds), etaS: eta.map(round2),
-                                        decodeErrors: s.decodeErrors)
+                                        speed: round2(speed), elapsedS: round2(s.seconds), etaS: final ? nil : eta.map(round2),
+                                        decodeErrors: s.decodeErrors, done: final)
             line = JSONLine.encode(record) + "\n"
         default:
             let total = s.expected > 0 ? "/\(s.expected) (\(Int(100 * Double(s.frames) / Double(s.expected)))%)" : ""
             let etaText = eta.map { " ETA \(clock($0))" } ?? ""
             let text = "frame \(s.frames)\(total)  \(String(format: "%.1f", s.fps)) fps  "
-                + "\(String(format: "%.2f", speed))x\(etaText)"
+                + "\(String(format: "%.2f", speed))x\(final ? "  done" : etaText)"
             line = style == .auto ? "\r\u{1B}[K" + text : text + "\n"
         }
         FileHandle.standardError.write(line.data(using: .utf8)!)
@@ -82,6 +84,8 @@ struct ProgressRecord: Encodable {
     let elapsedS: Double
     let etaS: Double?
     let decodeErrors: Int
+    /// The last record of the run.
+    let done: Bool
 }
 
 func round2(_ x: Double) -> Double { (x * 100).rounded() / 100 }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import VSRFrames
 import VSRKernels
 import VSRMedia
 import VSRModels
@@ -17,11 +18,11 @@ struct Upscale: ParsableCommand {
         vsr join (cluster/vsr_ray.py drives them on Ray).
         """)
 
-    @Argument(help: "Input file: any container FFmpeg reads (mp4, mkv, mov, avi, ts, webm, raw .264) or an image.")
-    var input: String?
+    @Argument(help: ArgumentHelp("INPUT OUTPUT: a video or image file (any container FFmpeg reads) and the output, whose extension picks the container; - for stdin/stdout. Several inputs or a folder, then an output folder: a batch.", valueName: "paths"))
+    var paths: [String] = []
 
-    @Argument(help: "Output file; the extension picks the container (.mp4, .mkv, .png, ...).")
-    var output: String?
+    var input: String? { paths.count == 2 ? paths[0] : nil }
+    var output: String? { paths.count == 2 ? paths[1] : nil }
 
     @OptionGroup var models: ModelOptions
     @OptionGroup var encoding: EncodingOptions
@@ -80,19 +81,54 @@ struct Upscale: ParsableCommand {
         }
         if segment != nil || manifest != nil {
             guard segment != nil, manifest != nil else { throw ValidationError("--segment and --manifest go together") }
-            guard input == nil && output == nil else { throw ValidationError("with --segment, INPUT and OUTPUT come from the manifest") }
+            guard paths.isEmpty else { throw ValidationError("with --segment, INPUT and OUTPUT come from the manifest") }
             return
         }
-        guard let input, let output else { throw ValidationError("give INPUT and OUTPUT") }
-        guard input != output else { throw ValidationError("INPUT and OUTPUT must be different files") }
+        guard paths.count >= 2 else { throw ValidationError("give INPUT and OUTPUT (or inputs and an output folder)") }
+        if paths.count == 2, !Batch.isFolder(paths[0]) {
+            guard paths[0] != paths[1] || paths[0] == "-" else { throw ValidationError("INPUT and OUTPUT must be different files") }
+        }
     }
 
     func run() throws {
         configureFFmpegLogging(verbose: verbose)
         try reportingErrors {
             if let segment, let manifest { return try runSegment(segment, manifest: manifest) }
-            let input = input!, output = output!
-            let model = models.chosenModel(forFile: input, note: note)
+            if paths.count > 2 || Batch.isFolder(paths[0]) { return try runBatch() }
+            try upscaleOne(input: paths[0], output: paths[1])
+        }
+    }
+
+    /// Several inputs (or a folder's media files) into an output folder, one summary line each;
+    /// the exit code says whether any failed.
+    private func runBatch() throws {
+        let folder = paths.last!
+        let jobs = try Batch.plan(inputs: Array(paths.dropLast()), outputFolder: folder)
+        var failed = 0
+        for (input, output) in jobs {
+            do {
+                try upscaleOne(input: input, output: output)
+            } catch let e as ExitCode where e == .interrupted {
+                throw e
+            } catch {
+                failed += 1
+                if !(error is ExitCode) { Terminal.error("\(input): \(error)") }
+            }
+        }
+        if !quiet { print("batch: \(jobs.count - failed) of \(jobs.count) upscaled into \(folder)" + (failed > 0 ? ", \(failed) failed" : "")) }
+        if failed > 0 { throw ExitCode.failure }
+    }
+
+    /// One input to one output (a pipe, an image, a video: in one pass or in segments).
+    private func upscaleOne(input: String, output: String) throws {
+        try reportingErrors {
+            let input = Batch.pipeURL(input, reading: true), output = Batch.pipeURL(output, reading: false)
+            // The input's problems first, before the model is loaded and tuned (seconds).
+            if !input.contains("://") && !Batch.isPipe(input) && !FileManager.default.fileExists(atPath: input) {
+                throw VSRError.inputNotFound(input)
+            }
+            let model = Batch.isPipe(input) ? models.chosenModel(lossyInput: true, input: "a pipe", note: note)
+                : models.chosenModel(forFile: input, note: note)
             let upscaler = try ModelCatalog.upscaler(named: model, scale: models.scale)
             var o = encoding.options(input: input, output: output)
             o.workers = workers
@@ -123,7 +159,8 @@ struct Upscale: ParsableCommand {
                 throw ExitCode.interrupted
             }
             if report == .json {
-                print(JSONLine.encode(UpscaleReport(summary: summary, job: job, model: upscaler.name, scale: models.scale)))
+                let line = JSONLine.encode(UpscaleReport(summary: summary, job: job, model: upscaler.name, scale: models.scale))
+                if Batch.isPipe(output) { Terminal.write(line + "\n") } else { print(line) }
                 return
             }
             printSummary(summary, model: upscaler.name)
@@ -132,8 +169,9 @@ struct Upscale: ParsableCommand {
 
     /// Segments for a video file longer than two minutes (or as --segment-seconds says); nil: one pass.
     private func segmentLength(input: String, output: String) -> Double? {
-        // Trims are short previews: one pass.
-        if segmentSeconds == 0 || input.contains("://") || start != nil || duration != nil || frames != nil { return nil }
+        // Trims are short previews, pipes cannot be reread: one pass.
+        if segmentSeconds == 0 || input.contains("://") || Batch.isPipe(input) || Batch.isPipe(output)
+            || start != nil || duration != nil || frames != nil { return nil }
         if let probe = try? OutputFile(url: output, format: encoding.format), probe.isImageFormat { return nil }
         if let segmentSeconds { return segmentSeconds }
         guard let duration = (try? InputFile(url: input))?.duration, duration > 120 else { return nil }
@@ -178,9 +216,22 @@ struct Upscale: ParsableCommand {
 
     private func printSummary(_ summary: UpscaleSummary, model: String) {
         guard !quiet else { return }
-        let speed = summary.sourceFPS > 0 ? String(format: " (%.2fx real time)", summary.fps / summary.sourceFPS) : ""
-        print("\(summary.path): \(summary.framesOut) frames upscaled x\(models.scale) with \(model) "
-              + "in \(String(format: "%.1f", summary.seconds)) s, \(String(format: "%.1f", summary.fps)) fps\(speed)")
+        // The video itself may be on stdout: the summary goes to stderr then.
+        if Batch.isPipe(summary.path) { Terminal.write(Self.summaryLine(summary, model: model, scale: models.scale) + "\n") }
+        else { print(Self.summaryLine(summary, model: model, scale: models.scale)) }
+    }
+
+    /// "out.mp4: 250 frames, 640x360 -> 1280x720 (x2, balanced), libx264, 12.3 MB in 10.2 s (24.5 fps, 0.98x real time)";
+    /// an image says so instead of frames and speeds.
+    static func summaryLine(_ s: UpscaleSummary, model: String, scale: Int) -> String {
+        let bytes = (try? FileManager.default.attributesOfItem(atPath: s.path)[.size] as? NSNumber)??.doubleValue ?? 0
+        let size = Batch.isPipe(s.path) ? "to stdout" : bytes >= 1e6 ? String(format: "%.1f MB", bytes / 1e6) : String(format: "%.0f kB", bytes / 1e3)
+        let geometry = "\(s.inputSize.width)x\(s.inputSize.height) -> \(s.outputSize.width)x\(s.outputSize.height) (x\(scale), \(model))"
+        let time = String(format: "%.1f s", s.seconds)
+        if s.isImage { return "\(s.path): image \(geometry), \(size) in \(time)" }
+        let speed = s.sourceFPS > 0 ? String(format: ", %.2fx real time", s.fps / s.sourceFPS) : ""
+        return "\(s.path): \(s.framesOut) frames, \(geometry), \(s.encoder), \(size) in \(time) "
+            + "(\(String(format: "%.1f", s.fps)) fps\(speed))"
     }
 
     private func note(_ s: String) { if !quiet { Terminal.note(s) } }

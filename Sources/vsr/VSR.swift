@@ -13,7 +13,17 @@ struct VSR: ParsableCommand {
             var command = try parseAsRoot()
             try command.run()
         } catch {
-            exit(withError: error)
+            // One style for every error (usage errors included): "vsr: error: ..." on stderr,
+            // and the exit codes of the table in the README.
+            let code = exitCode(for: error)
+            if code == .success || error is CleanExit {
+                exit(withError: error)  // --help, --version: printed as ArgumentParser does
+            }
+            if !(error is ExitCode) {
+                let message = fullMessage(for: error).replacingOccurrences(of: "Error: ", with: "")
+                Terminal.error(message)
+            }
+            Foundation.exit(code.rawValue)
         }
     }
 

@@ -68,6 +68,10 @@ public final class SegmentedUpscale: @unchecked Sendable {
         let done = Set(finished.map(\.index))
         if let input = try? InputFile(url: options.input), let vi = input.bestVideoStream() {
             summary.sourceFPS = input.frameRate(stream: vi).value
+            let v = input.streamInfo(vi)
+            summary.inputSize = (v.width, v.height)
+            summary.outputSize = (v.width * upscaler.scale, v.height * upscaler.scale)
+            summary.encoder = options.encoder
         }
         onStart(summary.sourceFPS)
         for segment in m.segments where !done.contains(segment.index) {

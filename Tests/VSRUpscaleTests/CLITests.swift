@@ -1,0 +1,99 @@
+import Foundation
+import Testing
+import VSRBench
+import VSRTestSupport
+
+/// The command line as a user meets it: one error style with documented exit codes, summaries,
+/// progress for non-terminals, pipes and batches. Runs the `vsr` built beside the tests.
+@Suite(.serialized)
+struct CLITests {
+    struct Outcome { let status: Int32; let stdout: String; let stderr: String }
+
+    /// Runs vsr with `args`, stdin from `stdin` (a file) if given.
+    static func vsr(_ args: [String], stdin: String? = nil, stdoutTo: String? = nil) throws -> Outcome {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: SegmentTests.tool("vsr"))
+        p.arguments = args
+        let out = Pipe(), err = Pipe()
+        if let stdoutTo {
+            _ = FileManager.default.createFile(atPath: stdoutTo, contents: nil)
+            p.standardOutput = FileHandle(forWritingAtPath: stdoutTo)
+        } else {
+            p.standardOutput = out
+        }
+        p.standardError = err
+        if let stdin { p.standardInput = FileHandle(forReadingAtPath: stdin) }
+        try p.run()
+        let errText = ErrorText()
+        let reader = Thread { errText.set(err.fileHandleForReading.readDataToEndOfFile()) }
+        reader.start()
+        let o = stdoutTo == nil ? out.fileHandleForReading.readDataToEndOfFile() : Data()
+        p.waitUntilExit()
+        return Outcome(status: p.terminationStatus, stdout: String(decoding: o, as: UTF8.self), stderr: errText.wait())
+    }
+
+    final class ErrorText: @unchecked Sendable {
+        private let done = DispatchSemaphore(value: 0)
+        private var text = ""
+        func set(_ d: Data) { text = String(decoding: d, as: UTF8.self); done.signal() }
+        func wait() -> String { done.wait(); return text }
+    }
+
+    @Test func oneErrorStyleAndTheExitCodeTable() throws {
+        let s = Scratch()
+        try makeClip(s.path("in.mp4"), seconds: 0.2, extra: ["-c:v", "libx264"])
+        let missing = try Self.vsr(["upscale", s.path("nosuch.mp4"), s.path("o.mp4")])
+        #expect(missing.status == 1 && missing.stderr.hasPrefix("vsr: error: input not found"), "\(missing)")
+        let usage = try Self.vsr(["upscale", s.path("in.mp4")])
+        #expect(usage.status == 64 && usage.stderr.hasPrefix("vsr: error: give INPUT and OUTPUT"), "\(usage)")
+        let badOption = try Self.vsr(["upscale", s.path("in.mp4"), s.path("o.mp4"), "--crf", "99", "--model", "bicubic"])
+        #expect(badOption.status == 1 && badOption.stderr.hasPrefix("vsr: error: --crf 99 is outside libx264's range"), "\(badOption)")
+        #expect(!badOption.stderr.contains("Error:"))
+    }
+
+    @Test func summariesAndProgressForNonTerminals() throws {
+        let s = Scratch()
+        try makeClip(s.path("in.mp4"), seconds: 2, extra: ["-c:v", "libx264"])
+        let video = try Self.vsr(["upscale", s.path("in.mp4"), s.path("o.mp4"), "--model", "bicubic"])
+        #expect(video.status == 0)
+        #expect(video.stdout.contains("50 frames, 96x64 -> 192x128 (x2, bicubic), libx264, ") && video.stdout.contains(" kB in "), "\(video.stdout)")
+        // stderr is a pipe here: plain progress lines (auto), the last one saying done.
+        #expect(video.stderr.contains("frame 50/50 (100%)") && video.stderr.contains("done"), "\(video.stderr)")
+        let json = try Self.vsr(["upscale", s.path("in.mp4"), s.path("j.mp4"), "--model", "bicubic", "--progress", "json"])
+        let last = json.stderr.split(separator: "\n").last.map(String.init) ?? ""
+        #expect(last.contains("\"done\":true") && last.contains("\"frames\":50"), "\(json.stderr)")
+        try makeClip(s.path("in.png"), video: "testsrc2=size=40x30", extra: ["-frames:v", "1"])
+        let image = try Self.vsr(["upscale", s.path("in.png"), s.path("o.png"), "--model", "bicubic"])
+        #expect(image.stdout.contains("image 40x30 -> 80x60") && !image.stdout.contains("fps"), "\(image.stdout)")
+    }
+
+    /// `-` reads stdin and writes stdout (MPEG-TS unless --format), nothing named "-" appears.
+    @Test func pipesInAndOut() throws {
+        let s = Scratch()
+        try makeClip(s.path("in.ts"), seconds: 1, audio: true, extra: ["-c:v", "libx264"])
+        let r = try Self.vsr(["upscale", "-", "-", "--model", "bicubic", "--progress", "none"], stdin: s.path("in.ts"),
+                             stdoutTo: s.path("out.ts"))
+        #expect(r.status == 0, "\(r.stderr)")
+        let v = try videoStream(s.path("out.ts"))
+        #expect(v.width == 192 && v.nbReadFrames == "25")
+        #expect(try audioPacketHashes(s.path("out.ts")).count > 20)
+        #expect(!FileManager.default.fileExists(atPath: "-") && s.files == ["in.ts", "out.ts"])
+    }
+
+    /// A folder in, a folder out: one summary line per file, the failures named, exit 1.
+    @Test func batchOfAFolder() throws {
+        let s = Scratch()
+        let input = s.path("in"), output = s.path("out")
+        try FileManager.default.createDirectory(atPath: input, withIntermediateDirectories: true)
+        try makeClip(input + "/a.mp4", seconds: 0.4, extra: ["-c:v", "libx264"])
+        try makeClip(input + "/b.png", video: "testsrc2=size=40x30", extra: ["-frames:v", "1"])
+        _ = FileManager.default.createFile(atPath: input + "/broken.mkv", contents: Data("not a video".utf8))
+        _ = FileManager.default.createFile(atPath: input + "/notes.txt", contents: Data("skipped".utf8))
+        let r = try Self.vsr(["upscale", input, output, "--model", "bicubic", "--progress", "none"])
+        #expect(r.status == 1, "\(r)")
+        #expect(r.stdout.contains("a.mp4: 10 frames") && r.stdout.contains("b.png: image"), "\(r.stdout)")
+        #expect(r.stdout.contains("batch: 2 of 3 upscaled"), "\(r.stdout)")
+        #expect(r.stderr.contains("broken.mkv"), "\(r.stderr)")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: output).sorted() == ["a.mp4", "b.png"])
+    }
+}
