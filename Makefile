@@ -3,7 +3,7 @@
 #   make test   run the test suite
 SHELL := /bin/bash
 SWIFT ?= swift
-DEV_PACKAGES := libavformat-dev libavcodec-dev libswscale-dev libswresample-dev libavutil-dev pkg-config
+DEV_PACKAGES := libavformat-dev libavcodec-dev libswscale-dev libswresample-dev libavfilter-dev libavutil-dev pkg-config
 # The ffmpeg CLI: tests make their own clips with it, and the benchmarks compare against it.
 TOOL_PACKAGES := ffmpeg
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)

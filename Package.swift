@@ -31,8 +31,8 @@ let package = Package(
     targets: [
         .systemLibrary(
             name: "CFFmpeg",
-            pkgConfig: "libavformat libavcodec libswscale libswresample libavutil",
-            providers: [.apt(["libavformat-dev", "libavcodec-dev", "libswscale-dev", "libswresample-dev", "libavutil-dev"])]
+            pkgConfig: "libavformat libavcodec libavfilter libswscale libswresample libavutil",
+            providers: [.apt(["libavformat-dev", "libavcodec-dev", "libswscale-dev", "libswresample-dev", "libavfilter-dev", "libavutil-dev"])]
         ),
         // FFmpeg stays behind VSRMedia: it is the only module that imports CFFmpeg (make test checks).
         .target(name: "VSRMedia", dependencies: ["CFFmpeg"]),

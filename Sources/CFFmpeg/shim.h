@@ -12,6 +12,9 @@
 #include <libavutil/mastering_display_metadata.h>
 #include <libswscale/swscale.h>
 #include <libswresample/swresample.h>
+#include <libavfilter/avfilter.h>
+#include <libavfilter/buffersrc.h>
+#include <libavfilter/buffersink.h>
 #include <libavutil/audio_fifo.h>
 
 /// AVERROR(e) is a macro: negated POSIX errno.

@@ -49,6 +49,11 @@ extension LiveStream {
         let vtb = timeBases[vi]
         let packet = Packet(), frame = Frame()
         let conformer = FrameConformer(layout: layout)
+        // Interlaced cameras (analog encoders, broadcast feeds): deinterlaced before upscaling,
+        // one frame later (bwdif sends a frame per frame).
+        let deinterlacer = Deinterlacer.isInterlaced(input, stream: vi)
+            ? try? Deinterlacer(width: decoder.width, height: decoder.height, format: decoder.pixelFormat, timeBase: vtb,
+                                sampleAspectRatio: input.sampleAspectRatio(stream: vi), allFrames: false) : nil
         // Output clock: the first session starts at 0; a reconnected one continues from the last
         // frame plus the time that really passed, so the output timeline has the true gap.
         var offset: Int64? = nil
@@ -96,16 +101,19 @@ extension LiveStream {
             guard index == vi else { continue }
             _ = try? decoder.send(packet)
             while (try? decoder.receive(into: frame)) == .frame {
-                let f = frame.moveOut()
-                let t = f.bestEffortTimestamp
-                var pts = (t == noTimestamp ? clock.lastPTS + frameMicros : micros(t, vtb) + (offset ?? 0))
-                if pts <= clock.lastPTS { pts = clock.lastPTS + frameMicros }
-                clock.lastPTS = pts
-                clock.lastAt = monotonicNanos()
-                guard let ready = try? conformer.conform(f) else { continue }
-                stats.received()
-                submit(LiveItem(sequence: clock.sequence, frame: ready, received: monotonicNanos(), pts: pts))
-                clock.sequence += 1
+                let decoded = frame.moveOut()
+                if decoded.pts == noTimestamp { decoded.pts = decoded.bestEffortTimestamp }
+                for f in deinterlacer.map({ (try? $0.deinterlace(decoded)) ?? [] }) ?? [decoded] {
+                    let t = f.bestEffortTimestamp != noTimestamp ? f.bestEffortTimestamp : f.pts
+                    var pts = (t == noTimestamp ? clock.lastPTS + frameMicros : micros(t, vtb) + (offset ?? 0))
+                    if pts <= clock.lastPTS { pts = clock.lastPTS + frameMicros }
+                    clock.lastPTS = pts
+                    clock.lastAt = monotonicNanos()
+                    guard let ready = try? conformer.conform(f) else { continue }
+                    stats.received()
+                    submit(LiveItem(sequence: clock.sequence, frame: ready, received: monotonicNanos(), pts: pts))
+                    clock.sequence += 1
+                }
             }
         }
         return "stopped"

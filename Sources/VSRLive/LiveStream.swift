@@ -74,6 +74,7 @@ final class LiveStream: @unchecked Sendable {
         s.threads = 1
         s.gopSize = max(1, Int(rate.value.rounded()))  // a keyframe every second: quick joins
         s.maxBFrames = 0
+        s.progressive = Deinterlacer.isInterlaced(input, stream: vi)  // the reader deinterlaces
         s.color.fullRange = layout.fullRange
         let mpegts = LiveOutput.guessFormat(endpoint.output) == "mpegts" || endpoint.format == "mpegts"
         s.globalHeader = !mpegts && !endpoint.output.hasSuffix(".ts")

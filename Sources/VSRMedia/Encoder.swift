@@ -15,6 +15,8 @@ public struct VideoEncoderSettings: Sendable {
     /// Private options of the encoder (crf, preset, tune, x264-params...).
     public var options: [String: String] = [:]
     public var gopSize: Int? = nil
+    /// Declare the frames progressive (after deinterlacing).
+    public var progressive = false
     public var maxBFrames: Int? = nil
 
     public init(codecName: String, width: Int, height: Int, pixelFormat: PixelFormat,
@@ -100,6 +102,7 @@ public final class Encoder: @unchecked Sendable {
         ctx.pointee.chroma_sample_location = s.color.chromaLocation
         ctx.pointee.thread_count = Int32(s.threads)
         if let g = s.gopSize { ctx.pointee.gop_size = Int32(g) }
+        if s.progressive { ctx.pointee.field_order = AV_FIELD_PROGRESSIVE }
         if let b = s.maxBFrames { ctx.pointee.max_b_frames = Int32(b) }
         if s.globalHeader { ctx.pointee.flags |= AV_CODEC_FLAG_GLOBAL_HEADER }
         var dict = OptionsDictionary(s.options)

@@ -11,6 +11,7 @@ final class DecodeStage {
     private var lastPTS: Int64? = nil
     private let conformer: FrameConformer
     private let frameStep: Int64
+    private var deinterlacer: Deinterlacer?
 
     init(setup: MediaSetup, progress: ProgressCounter, clock: StageClock) {
         m = setup
@@ -19,6 +20,7 @@ final class DecodeStage {
         conformer = FrameConformer(layout: setup.layout)
         let tb = setup.input.streamInfo(setup.videoIndex).timeBase
         frameStep = max(1, setup.frameRate.inverse.rescale(1, to: tb))
+        deinterlacer = setup.deinterlacer
     }
 
     func run(packets: BoundedQueue<Packet>, output: BoundedQueue<Numbered>) throws {
@@ -39,7 +41,23 @@ final class DecodeStage {
             }
         }
         _ = try? m.decoder.send(nil)
-        _ = try drain(frame, into: output)
+        if try drain(frame, into: output) { _ = try finishDeinterlacing(into: output) }
+    }
+
+    /// The deinterlacer holds one frame back: it is let out at the end.
+    private func finishDeinterlacing(into output: BoundedQueue<Numbered>) throws -> Bool {
+        guard let d = deinterlacer else { return true }
+        deinterlacer = nil
+        for f in try d.deinterlace(nil) where !(try push(f, into: output)) { return false }
+        return true
+    }
+
+    private func push(_ f: Frame, into output: BoundedQueue<Numbered>) throws -> Bool {
+        if let n = m.window?.maxFrames, sequence >= n { return false }
+        let ready = try clock.time(.decode) { try prepare(f) }
+        if !output.push(Numbered(sequence: sequence, frame: ready)) { return false }
+        sequence += 1
+        return true
     }
 
     /// Receives every frame the decoder has ready. Returns false when downstream has closed.
@@ -55,20 +73,34 @@ final class DecodeStage {
                 // Decoders return frames in presentation order: the first at or past the end means
                 // every frame of the window is out (open-GOP leading pictures included).
                 let t = frame.bestEffortTimestamp
-                if t != noTimestamp, let end = w.endPTS, t >= end { return false }
+                if t != noTimestamp, let end = w.endPTS, t >= end {
+                    _ = try finishDeinterlacing(into: output)
+                    return false
+                }
                 if t != noTimestamp, t < w.startPTS { frame.unref(); continue }
                 if let n = w.maxFrames, sequence >= n { return false }
             }
             let moved = frame.moveOut()
-            let ready = try clock.time(.decode) { try prepare(moved) }
-            if !output.push(Numbered(sequence: sequence, frame: ready)) { return false }
-            sequence += 1
+            if deinterlacer == nil && m.deinterlace == .auto && Deinterlacer.isInterlaced(moved) {
+                // Not declared by the stream, but the frames say so (some MPEG-2 and H.264 streams).
+                deinterlacer = try m.makeDeinterlacer(allFrames: false)
+                m.notifyDeinterlacing()
+            }
+            guard let d = deinterlacer else {
+                if !(try push(moved, into: output)) { return false }
+                continue
+            }
+            if moved.pts == noTimestamp { moved.pts = moved.bestEffortTimestamp }
+            for f in try clock.time(.decode, { () throws(FFmpegError) in try d.deinterlace(moved) }) where !(try push(f, into: output)) {
+                return false
+            }
         }
     }
 
     /// Fixes the timestamp and converts to the working format when the decoder's differs.
     private func prepare(_ f: Frame) throws -> Frame {
         var pts = f.bestEffortTimestamp
+        if pts == noTimestamp { pts = f.pts }
         if pts == noTimestamp { pts = lastPTS.map { $0 + frameStep } ?? 0 }
         if let last = lastPTS, pts <= last { pts = last + 1 }  // encoders need increasing timestamps
         lastPTS = pts

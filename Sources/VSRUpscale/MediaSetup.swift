@@ -22,12 +22,27 @@ struct MediaSetup {
     let segment: SegmentWindow?
     /// The part of the video timeline this run encodes (nil: all of it).
     let window: VideoWindow?
+    let deinterlace: DeinterlaceMode
+    /// Made when the stream says it is interlaced (or --deinterlace on); with auto, the decode
+    /// stage makes one when the first frame says so.
+    let deinterlacer: Deinterlacer?
+    let notify: @Sendable (String) -> Void
+
+    func makeDeinterlacer(allFrames: Bool) throws(FFmpegError) -> Deinterlacer {
+        try Deinterlacer(width: decoder.width, height: decoder.height, format: decoder.pixelFormat,
+                         timeBase: input.streamInfo(videoIndex).timeBase,
+                         sampleAspectRatio: input.sampleAspectRatio(stream: videoIndex), allFrames: allFrames)
+    }
+
+    func notifyDeinterlacing() {
+        notify("interlaced input: deinterlacing with bwdif before upscaling (--deinterlace off to keep the fields woven)")
+    }
 
     /// `segment`: encode only that part of the timeline, video only, into a segment file
     /// (`temporaryPath`, NUT: it keeps any time base exactly) with the encoder settings the final
     /// container needs, so the segments can be joined into it unchanged.
     static func open(_ o: UpscaleOptions, scale: Int, temporaryPath: String, segment: SegmentWindow? = nil,
-                     notify: (String) -> Void) throws -> MediaSetup {
+                     notify: @escaping @Sendable (String) -> Void) throws -> MediaSetup {
         let input = try openInput(o.input)
         guard let vi = input.bestVideoStream() else { throw VSRError.noVideoStream(o.input) }
         let decoder: Decoder
@@ -111,6 +126,7 @@ struct MediaSetup {
         if layout.fullRange { s.color.fullRange = true }
         s.threads = max(1, ProcessInfo.processInfo.activeProcessorCount)
         s.globalHeader = segment?.globalHeader ?? output.needsGlobalHeader
+        s.progressive = o.deinterlace == .on || (o.deinterlace == .auto && Deinterlacer.isInterlaced(input, stream: vi))
         s.options = isImage ? [:] : eo.allEncoderOptions()
         let encoder: Encoder
         do {
@@ -132,15 +148,31 @@ struct MediaSetup {
             let kept = isImage || segment != nil ? [:]
                 : try StreamPolicy.addKeptStreams(to: output, from: input, video: vi, options: o.keep, notify: notify)
             try output.writeHeader(options: isImage ? ["update": "1"] : [:])
-            return MediaSetup(input: input, videoIndex: vi, decoder: decoder, output: output, encoder: encoder,
+            return try MediaSetup(input: input, videoIndex: vi, decoder: decoder, output: output, encoder: encoder,
                               videoOut: videoOut, kept: kept, layout: layout, encoderFormat: encoderFormat,
                               frameRate: frameRate, expectedFrames: expectedFrames, isImage: isImage,
-                              segment: segment, window: window)
+                              segment: segment, window: window, deinterlace: o.deinterlace, deinterlacer: nil,
+                              notify: notify).withDeinterlacer(segment == nil)
         } catch let error as FFmpegError {
             if error.code == .permissionDenied || error.code == .noSuchFile {
                 throw VSRError.outputUnwritable(o.output, error.message)
             }
             throw VSRError.media(error)
         }
+    }
+
+    /// This setup with the deinterlacer its options and stream call for.
+    func withDeinterlacer(_ noteIt: Bool) throws -> MediaSetup {
+        let declared = Deinterlacer.isInterlaced(input, stream: videoIndex)
+        guard deinterlace == .on || (deinterlace == .auto && declared) else {
+            if deinterlace == .off && declared && noteIt { notify("interlaced input upscaled as woven frames (--deinterlace off)") }
+            return self
+        }
+        if noteIt { notifyDeinterlacing() }
+        return MediaSetup(input: input, videoIndex: videoIndex, decoder: decoder, output: output, encoder: encoder,
+                          videoOut: videoOut, kept: kept, layout: layout, encoderFormat: encoderFormat, frameRate: frameRate,
+                          expectedFrames: expectedFrames, isImage: isImage, segment: segment, window: window,
+                          deinterlace: deinterlace, deinterlacer: try makeDeinterlacer(allFrames: deinterlace == .on),
+                          notify: notify)
     }
 }

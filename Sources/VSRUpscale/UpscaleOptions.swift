@@ -1,5 +1,10 @@
 import VSRFrames
 
+/// Interlaced input: deinterlaced when it says it is interlaced (auto), always (on), never (off).
+public enum DeinterlaceMode: String, Sendable, Codable, CaseIterable {
+    case auto, on, off
+}
+
 /// What happens to audio streams.
 public enum AudioMode: Sendable, Equatable, Codable {
     /// Copy what the container carries, convert the rest to its usual codec (AAC for MP4/MOV).
@@ -53,6 +58,7 @@ public struct UpscaleOptions: Sendable {
     public var keep = KeepOptions()
     /// Trim: start (seconds from the input's start), duration (seconds), frame count. The
     /// output starts at 0.
+    public var deinterlace = DeinterlaceMode.auto
     public var start: Double? = nil
     public var duration: Double? = nil
     public var frames: Int? = nil

@@ -34,6 +34,9 @@ struct Upscale: ParsableCommand {
     @Flag(help: "Replace OUTPUT if it exists.")
     var overwrite = false
 
+    @Option(help: "Interlaced input: auto (deinterlace with bwdif when the stream or its frames say interlaced), on, off.")
+    var deinterlace: DeinterlaceMode = .auto
+
     @Option(help: "Start at this many seconds into the input (the output starts at 0).")
     var start: Double?
 
@@ -134,6 +137,7 @@ struct Upscale: ParsableCommand {
             o.workers = workers
             o.overwrite = overwrite
             o.quietEncoder = !verbose
+            o.deinterlace = deinterlace
             o.start = start
             o.duration = duration
             o.frames = frames
@@ -305,3 +309,5 @@ struct EncodingOptions: ParsableArguments {
 }
 
 extension ProgressStyle: ExpressibleByArgument {}
+
+extension DeinterlaceMode: ExpressibleByArgument {}

@@ -247,6 +247,22 @@ struct StreamTests {
         #expect(Date().timeIntervalSince(start) > 4, "it waited for the keyframe at 7 s")
     }
 
+    /// An interlaced source is deinterlaced live too: progressive output, every frame through.
+    @Test func interlacedSourceIsDeinterlaced() throws {
+        let s = Scratch()
+        try VSRTestSupport.run("ffmpeg", ["-v", "error", "-f", "lavfi", "-i", "testsrc2=size=160x96:rate=50", "-t", "1.2",
+                           "-vf", "tinterlace=mode=interleave_top,fieldorder=tff", "-pix_fmt", "yuv420p",
+                           "-c:v", "libx264", "-flags", "+ildct+ilme", "-x264-params", "tff=1", s.path("cam.mkv")])
+        var settings = Self.settings(duration: 1)
+        settings.realtime = true
+        settings.encoder = "ffv1"
+        let r = try Self.run(StreamEndpoint(input: s.path("cam.mkv"), output: s.path("live.mkv")), settings)
+        #expect(r.report.framesOut >= 20, "\(r)")
+        let order = try VSRTestSupport.run("ffprobe", ["-v", "error", "-select_streams", "v:0", "-show_entries", "stream=field_order",
+                                        "-of", "csv=p=0", s.path("live.mkv")])
+        #expect(order.hasPrefix("progressive"), "\(order)")
+    }
+
     @Test func unreachableInputFailsClearlyAfterTheTimeout() throws {
         let s = Scratch()
         var settings = Self.settings(duration: 5)
