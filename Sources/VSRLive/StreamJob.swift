@@ -149,7 +149,9 @@ public final class StreamJob: @unchecked Sendable {
 
 extension StreamJob {
     static func advice(_ reports: [StreamStats.Report], model: String) -> String? {
-        let behind = reports.map { Double($0.fallback + $0.dropped) / Double(max(1, $0.framesIn)) }.max() ?? 0
+        // Each frame counted once: those the network did not upscale (a frame that fell back and
+        // was then dropped by the encoder is one frame, not two: the note said "110 %").
+        let behind = reports.map { Double(max(0, $0.framesIn - $0.upscaled)) / Double(max(1, $0.framesIn)) }.max() ?? 0
         guard behind > 0.1 else { return nil }
         let faster = model.hasPrefix("fast") || model == "bicubic" ? "" : "--model fast, "
         return "\(Int((100 * behind).rounded())) % of frames were not upscaled in time (bicubic fallback or dropped): "
