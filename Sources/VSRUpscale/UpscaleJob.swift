@@ -30,12 +30,15 @@ public final class UpscaleJob: @unchecked Sendable {
     public let upscaler: any LumaUpscaler
     public let progress: ProgressCounter
     public let clock = StageClock()
+    /// Closed to pause the upscale workers between frames (space on a terminal).
+    public let pause: PauseGate
     let notify: @Sendable (String) -> Void
 
     /// `progress`: a counter shared by several jobs (the segments of one upscale), or a new one.
     public init(options: UpscaleOptions, upscaler: any LumaUpscaler, progress: ProgressCounter = ProgressCounter(),
-                notify: @escaping @Sendable (String) -> Void) {
+                pause: PauseGate = PauseGate(), notify: @escaping @Sendable (String) -> Void) {
         self.options = options
+        self.pause = pause
         self.upscaler = upscaler
         self.progress = progress
         self.notify = notify
@@ -156,6 +159,7 @@ public final class UpscaleJob: @unchecked Sendable {
     /// `videoTimestamps`: collects the timestamps of the encoded video packets (segments: their
     /// container cannot hold them, see SegmentRecord).
     private func runStages(_ m: MediaSetup, workers: Int, stop: StopFlag, videoTimestamps: TimestampLog? = nil) throws -> String? {
+        stop.onRaise { [pause] in pause.resume() }  // a stop while paused must not wait
         let depth = options.queueDepth
         let packets = BoundedQueue<Packet>(capacity: 16)
         let decoded = BoundedQueue<Numbered>(capacity: depth)
@@ -178,7 +182,7 @@ public final class UpscaleJob: @unchecked Sendable {
         for i in 0..<workers {
             let stage = Handoff(UpscaleStage(
                 frames: try FrameUpscaler(layout: l, upscaler: upscaler, outputPool: outputPool, encoderPool: encoderPool),
-                clock: clock, stop: stop))
+                clock: clock, stop: stop, pause: pause))
             group.spawn("upscale-\(i)") { try stage.value.run(input: decoded, output: upscaled) }
         }
         let encode = EncodeStage(setup: m, progress: progress, clock: clock, group: group)

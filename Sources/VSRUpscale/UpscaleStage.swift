@@ -8,10 +8,12 @@ struct UpscaleStage {
     let frames: FrameUpscaler
     let clock: StageClock
     let stop: StopFlag
+    let pause: PauseGate
 
     func run(input: BoundedQueue<Numbered>, output: ReorderQueue<Frame>) throws {
         defer { output.finish() }
         while let item = input.pop() {
+            pause.pass()
             // Stopped: the frames still queued are dropped (closing the queue also releases the
             // decoder), the ones already upscaled are encoded and the file is finished, so a
             // stop takes about one frame's time, not a queue's.

@@ -148,6 +148,8 @@ struct Upscale: ParsableCommand {
             }
             let job = UpscaleJob(options: o, upscaler: upscaler, notify: note)
             let interrupts = InterruptHandler { Terminal.note("stopping: finishing the file with the frames upscaled so far") }
+            let keys = Batch.isPipe(input) ? nil : KeyboardControl(stop: interrupts.stop, pause: job.pause, onPause: Self.pauseNote)
+            defer { _ = keys }
             var reporter: ProgressReporter?
             defer { reporter?.stop() }  // also when the job fails
             let summary = try job.run(stop: interrupts.stop) { sourceFPS in
@@ -188,6 +190,8 @@ struct Upscale: ParsableCommand {
         let job = SegmentedUpscale(options: o, upscaler: upscaler, outputOptions: outputOptions, notify: note)
         let plan = try job.prepare(segmentSeconds: seconds, restart: restart)
         let interrupts = InterruptHandler { Terminal.note("stopping: the finished segments are kept; run the same command to resume") }
+        let keys = KeyboardControl(stop: interrupts.stop, pause: job.pause, onPause: Self.pauseNote)
+        defer { _ = keys }
         var reporter: ProgressReporter?
         defer { reporter?.stop() }
         let summary = try job.run(manifest: plan, stop: interrupts.stop) { sourceFPS in
@@ -239,6 +243,10 @@ struct Upscale: ParsableCommand {
     }
 
     private func note(_ s: String) { if !quiet { Terminal.note(s) } }
+
+    @Sendable static func pauseNote(_ paused: Bool) {
+        Terminal.note(paused ? "paused (space resumes, q stops)" : "resumed")
+    }
 }
 
 /// The size and date of the model file a name resolves to (nil for bicubic): a segment made

@@ -96,4 +96,32 @@ struct CLITests {
         #expect(r.stderr.contains("broken.mkv"), "\(r.stderr)")
         #expect(try FileManager.default.contentsOfDirectory(atPath: output).sorted() == ["a.mp4", "b.png"])
     }
+
+    /// On a terminal (a pty made by `script`), space pauses and resumes, q stops and the partial
+    /// file is finished, as with Ctrl-C.
+    @Test(.timeLimit(.minutes(1))) func spacePausesAndQStops() throws {
+        let s = Scratch()
+        try makeClip(s.path("in.mp4"), video: "testsrc2=size=320x180:rate=25", seconds: 20, extra: ["-c:v", "libx264"])
+        let vsr = SegmentTests.tool("vsr")
+        let command = "\(vsr) upscale \(s.path("in.mp4")) \(s.path("out.mp4")) --model bicubic --workers 1 --progress none"
+        let keys = "(sleep 1.5; printf ' '; sleep 1.5; printf ' '; sleep 0.5; printf q; sleep 3)"
+        let r = try Self.vsrShell("\(keys) | script -qfec '\(command)' /dev/null")
+        #expect(r.status == 130, "\(r)")
+        #expect(r.stdout.contains("paused (space resumes, q stops)") && r.stdout.contains("resumed"), "\(r.stdout)")
+        let frames = Int(try videoStream(s.path("out.partial.mp4")).nbReadFrames ?? "") ?? 0
+        #expect(frames > 0 && frames < 500, "\(frames) frames")
+    }
+
+    static func vsrShell(_ line: String) throws -> Outcome {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/bin/sh")
+        p.arguments = ["-c", line]
+        let out = Pipe()
+        p.standardOutput = out
+        p.standardError = out
+        try p.run()
+        let data = out.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        return Outcome(status: p.terminationStatus, stdout: String(decoding: data, as: UTF8.self), stderr: "")
+    }
 }

@@ -13,6 +13,7 @@ public final class SegmentedUpscale: @unchecked Sendable {
     public let upscaler: any LumaUpscaler
     public let outputOptions: OutputOptions
     public let progress = ProgressCounter()
+    public let pause = PauseGate()
     let notify: @Sendable (String) -> Void
 
     public init(options: UpscaleOptions, upscaler: any LumaUpscaler, outputOptions: OutputOptions,
@@ -56,7 +57,7 @@ public final class SegmentedUpscale: @unchecked Sendable {
     public func run(manifest m: SegmentManifest, stop: StopFlag = StopFlag(),
                     onStart: (Double) -> Void = { _ in }) throws -> UpscaleSummary {
         let start = monotonicNanos()
-        let job = UpscaleJob(options: options, upscaler: upscaler, progress: progress, notify: notify)
+        let job = UpscaleJob(options: options, upscaler: upscaler, progress: progress, pause: pause, notify: notify)
         try job.checkOutputPath()
         var summary = UpscaleSummary()
         let finished = m.segments.filter { Self.verifiedRecord(m, $0.index) != nil }
