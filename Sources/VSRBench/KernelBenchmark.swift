@@ -8,6 +8,8 @@ public enum KernelBenchmark {
         public let model: String
         public let width: Int, height: Int, scale: Int, threads: Int
         public let msMedian: Double
+        /// (p90 - p10) / median of the timed runs: how much the machine disturbed them.
+        public let spread: Double
         public let gflops: Double
         public let percentOfPeak: Double
     }
@@ -31,8 +33,9 @@ public enum KernelBenchmark {
         }
         times.sort()
         let ms = times[times.count / 2]
+        let spread = (times[times.count * 9 / 10] - times[times.count / 10]) / ms
         let gflops = 2 * Double(net.macsPerPixel) * Double(width * height) / (ms / 1000) / 1e9
-        return Result(model: name, width: width, height: height, scale: r, threads: threads, msMedian: ms,
+        return Result(model: name, width: width, height: height, scale: r, threads: threads, msMedian: ms, spread: spread,
                       gflops: gflops, percentOfPeak: 100 * gflops / peakGflops)
     }
 }

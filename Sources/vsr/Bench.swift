@@ -70,6 +70,13 @@ struct BenchKernels: ParsableCommand {
                     let peak = t == 1 ? peak1 : min(peakAll, peak1 * Double(t))
                     let r = KernelBenchmark.run(compiled, name: name, width: w, height: h, threads: t, peakGflops: peak, runs: runs)
                     results.append(r)
+                    // A figure that cannot be trusted says so.
+                    if r.percentOfPeak > 100 {
+                        Terminal.note("\(name) \(w)x\(h) \(t) thr: \(Int(r.percentOfPeak)) % of the FMA peak is impossible: the peak was measured while the machine was busy (or the clock changed); rerun on a quiet machine")
+                    }
+                    if r.spread > 0.2 {
+                        Terminal.note("\(name) \(w)x\(h) \(t) thr: runs varied by \(Int(r.spread * 100)) % (p10-p90): the machine is busy; the median is shown")
+                    }
                     if !json {
                         print(padded(name, 19) + String(format: "%6d  ", net.macsPerPixel) + padded("\(w)x\(h)", 10)
                               + String(format: "%3d  %9.2f  %8.1f  %6.1f", t, r.msMedian, r.gflops, r.percentOfPeak))
@@ -77,6 +84,12 @@ struct BenchKernels: ParsableCommand {
                 }
             }
         }
+        // The bundled models' speed at 640x360 on all threads, for `vsr models`.
+        var speeds: [String: SpeedCache.Entry] = [:]
+        for r in results where r.width == 640 && r.height == 360 && r.threads == threadList.max() && !r.model.contains("(") {
+            speeds[r.model] = SpeedCache.Entry(fps: 1000 / r.msMedian, size: "640x360", threads: r.threads, cpu: CPUInfo.model)
+        }
+        if !speeds.isEmpty { SpeedCache.save(speeds) }
         if json {
             let machine = MachineReport(peakGflops1T: peak1, peakGflopsAll: peakAll)
             print(JSONLine.encode(KernelBenchReport(machine: machine, results: results), pretty: true))

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Synchronization
 import VSRBench
 import VSRKernels
 import VSRModels
@@ -8,7 +9,12 @@ struct BenchPipeline: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "pipeline",
         abstract: "Time whole upscales: fps end to end, each stage's busy share, the bottleneck, peak memory.",
-        discussion: "Without INPUT, 5-second clips are generated at 352x288, 640x360, 704x576, 960x540 and 1280x720 (from ../shared/videos when present).")
+        discussion: """
+        Without INPUT, 5-second clips are generated at 352x288, 640x360, 704x576, 960x540 and 1280x720 \
+        (from ../shared/videos when present). With the defaults this is 5 sizes x every bundled model x \
+        (--runs + 1) runs: about 15 minutes on 2 cores; --sizes, --models and --runs shorten it. Progress \
+        and an ETA go to stderr; Ctrl-C stops the running child and removes the temporary clips.
+        """)
 
     @Argument(help: "A clip to measure (default: generated clips at the standard sizes).")
     var input: String?
@@ -54,13 +60,31 @@ struct BenchPipeline: ParsableCommand {
                 print("size       model          x     fps  RT25 RT30  bottleneck  demux decode upscale chroma encode  mux   peak MB")
             }
             var rows: [PipelineBenchmark.Row] = []
-            for scale in scaleList {
-                let modelList = models.map { $0.split(separator: ",").map(String.init) }
+            let modelLists = scaleList.map { scale in
+                models.map { $0.split(separator: ",").map(String.init) }
                     ?? ["bicubic"] + ModelCatalog.bundledNames.filter { ModelCatalog.bundledPath($0, scale: scale) != nil }
+            }
+            let cases = modelLists.reduce(0) { $0 + $1.count } * clips.count
+            // Ctrl-C: the child running now is stopped, the scratch folder goes (defer), exit 130.
+            let child = Mutex<Process?>(nil)
+            let interrupts = InterruptHandler { child.withLock { $0?.terminate() } }
+            let start = Date()
+            var done = 0
+            for (scale, modelList) in zip(scaleList, modelLists) {
                 for (size, clip) in clips {
                     for model in modelList {
-                        let r = try PipelineBenchmark.measure(executable: exe, input: clip, size: size, model: model,
-                                                              scale: scale, runs: runs, scratch: scratch)
+                        let elapsed = Date().timeIntervalSince(start)
+                        let eta = done > 0 ? String(format: ", ETA %.0f min", elapsed / Double(done) * Double(cases - done) / 60) : ""
+                        Terminal.note("case \(done + 1)/\(cases): \(size) \(model) x\(scale), \(runs + 1) runs\(eta)")
+                        let r: PipelineBenchmark.Row
+                        do {
+                            r = try PipelineBenchmark.measure(executable: exe, input: clip, size: size, model: model,
+                                                              scale: scale, runs: runs, scratch: scratch) { p in child.withLock { $0 = p } }
+                        } catch {
+                            if interrupts.stop.isRaised { throw ExitCode.interrupted }
+                            throw error
+                        }
+                        done += 1
                         rows.append(r)
                         if !json && !csv {
                             let st = ["demux", "decode", "upscale", "chroma", "encode", "mux"].map { String(format: "%5.0f%%", 100 * (r.stages[$0] ?? 0)) }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import VSRBench
 import VSRModels
 
 struct Models: ParsableCommand {
@@ -45,9 +46,12 @@ struct Models: ParsableCommand {
             guard !g.isEmpty else { return "-" }
             return g.keys.sorted().map { String(format: "%+.2f", g[$0]!) }.joined(separator: " / ")
         }
-        let header = ["model", "scale", "params", "MAC/px", "Set5 PSNR / SSIM", "Set14 PSNR / SSIM", "x264 CRF 23 / 28 / 33 vs lanczos"]
+        let speeds = SpeedCache.load()
+        func speed(_ m: ModelFile) -> String { speeds[m.metadata.name].map { String(format: "%.1f", $0.fps) } ?? "-" }
+        let header = ["model", "scale", "params", "MAC/px", "fps 640x360", "Set5 PSNR / SSIM", "Set14 PSNR / SSIM",
+                      "x264 CRF 23 / 28 / 33 vs lanczos"]
         let rows = models.map { m in
-            [m.metadata.name, "x\(m.network.scale)", "\(m.network.parameterCount)", "\(m.network.macsPerPixel)",
+            [m.metadata.name, "x\(m.network.scale)", "\(m.network.parameterCount)", "\(m.network.macsPerPixel)", speed(m),
              quality(m, "Set5"), quality(m, "Set14"), video(m)]
         }
         let widths = header.indices.map { c in ([header] + rows).map { $0[c].count }.max()! }
@@ -58,6 +62,11 @@ struct Models: ParsableCommand {
                 return c == 0 ? row[c] + fill : fill + row[c]
             }
             print(cells.joined(separator: "  "))
+        }
+        if speeds.isEmpty {
+            print("fps: the network alone on this machine, measured by `vsr bench kernels` (not run yet)")
+        } else if let cpu = speeds.values.first?.cpu {
+            print("fps: the network alone at 640x360 on all cores of this machine (\(cpu)), from `vsr bench kernels`")
         }
         if let clip = models.compactMap(\.metadata.videoClip).first {
             print("Set5/Set14: clean bicubic LR (vsr eval). CRF columns: Y-PSNR gain over lanczos in dB on \(clip) "
