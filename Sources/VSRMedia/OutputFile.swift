@@ -84,7 +84,15 @@ public final class OutputFile: @unchecked Sendable {
 
     func canStore(_ codec: AVCodecID) -> Bool? {
         let r = avformat_query_codec(context.pointee.oformat, codec, FF_COMPLIANCE_NORMAL)
-        return r < 0 ? nil : r == 1
+        if r >= 0 { return r == 1 }
+        // FFmpeg cannot tell: a container without a default codec of that kind (GIF and audio,
+        // image muxers and subtitles) does not carry it.
+        let f = context.pointee.oformat.pointee
+        switch avcodec_get_type(codec) {
+        case AVMEDIA_TYPE_AUDIO: return f.audio_codec == AV_CODEC_ID_NONE ? false : nil
+        case AVMEDIA_TYPE_SUBTITLE: return f.subtitle_codec == AV_CODEC_ID_NONE && f.flags & AVFMT_NOFILE == 0 && isImageFormat ? false : nil
+        default: return nil
+        }
     }
 
     func stream(_ index: Int) -> UnsafeMutablePointer<AVStream> { context.pointee.streams[index]! }

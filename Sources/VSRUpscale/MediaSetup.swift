@@ -93,7 +93,13 @@ struct MediaSetup {
             encoderName = name
         } else if !Encoder.exists(encoderName) {
             throw VSRError.unknownEncoder(encoderName, available: UpscaleOptions.videoEncoders.filter(Encoder.exists))
-        } else if segment == nil, output.canStore(encoder: encoderName) == false {
+        } else if o.encoderIsDefault, output.canStore(encoder: encoderName) != true,
+                  let own = output.defaultVideoEncoderName, own != encoderName, output.canStore(encoder: own) != false {
+            // No encoder asked for and the container cannot hold x264 (.webm, .gif): its own codec.
+            if segment == nil { notify("\(output.formatName) cannot hold \(encoderName): encoding with \(own)") }
+            encoderName = own
+        }
+        if !isImage, segment == nil, output.canStore(encoder: encoderName) == false {
             // Checked before any work: the muxer would refuse the header with "Invalid argument".
             let fits = UpscaleOptions.videoEncoders.filter { Encoder.exists($0) && output.canStore(encoder: $0) != false }
             throw VSRError.unsupported("\(encoderName) cannot go into \(output.formatName) (\(o.output)): "

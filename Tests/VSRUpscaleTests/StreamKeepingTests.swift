@@ -121,12 +121,17 @@ struct StreamKeepingTests {
         #expect(try Self.streams(s.path("cover_out.mp4")).contains("png|video|1"))
     }
 
-    /// An encoder the container cannot hold is refused before any work, with encoders that fit.
+    /// An encoder asked for that the container cannot hold is refused before any work, naming
+    /// encoders that fit; with none asked for, the container's own codec is used (webm: VP9).
     @Test func encoderContainerMismatchIsRefusedUpFront() throws {
         let s = Scratch()
         try makeClip(s.path("in.mp4"), seconds: 0.4, extra: ["-c:v", "libx264"])
+        let notes = try Self.upscaleNoting(s.path("in.mp4"), s.path("auto.webm"))
+        #expect(try videoStream(s.path("auto.webm")).codecName == "vp9")
+        #expect(notes.contains { $0.contains("webm cannot hold libx264: encoding with libvpx-vp9") }, "\(notes)")
+        try FileManager.default.removeItem(atPath: s.path("auto.webm"))
         do {
-            _ = try Self.upscaleNoting(s.path("in.mp4"), s.path("out.webm"))
+            _ = try Self.upscaleNoting(s.path("in.mp4"), s.path("out.webm")) { $0.encoderIsDefault = false }
             Issue.record("libx264 into webm was accepted")
         } catch {
             #expect("\(error)".contains("libx264 cannot go into webm") && "\(error)".contains("--encoder"), "\(error)")
