@@ -28,7 +28,8 @@ public enum PipelineBenchmark {
 
     /// Makes a 5 s test clip at `width`x`height` (25 fps, H.264): the real clip scaled, when the
     /// shared videos are present, else FFmpeg's test pattern.
-    public static func generateClip(width: Int, height: Int, source: String?, into folder: String) throws -> String {
+    public static func generateClip(width: Int, height: Int, source: String?, into folder: String,
+                                    started: (Process) -> Void = { _ in }) throws -> String {
         let out = "\(folder)/bench_\(width)x\(height).mp4"
         if FileManager.default.fileExists(atPath: out) { return out }
         var args = ["-hide_banner", "-loglevel", "error", "-y"]
@@ -38,7 +39,7 @@ public enum PipelineBenchmark {
             args += ["-f", "lavfi", "-i", "testsrc2=size=\(width)x\(height):rate=25", "-t", "5"]
         }
         args += ["-an", "-c:v", "libx264", "-preset", "fast", "-crf", "20", out]
-        try ChildProcess.run("ffmpeg", args)
+        try ChildProcess.run("ffmpeg", args, started: started)
         return out
     }
 

@@ -93,7 +93,8 @@ struct MediaSetup {
             encoderName = name
         } else if !Encoder.exists(encoderName) {
             throw VSRError.unknownEncoder(encoderName, available: UpscaleOptions.videoEncoders.filter(Encoder.exists))
-        } else if o.encoderIsDefault, output.canStore(encoder: encoderName) != true,
+        } else if o.encoderIsDefault, output.canStore(encoder: encoderName) == false
+                    || (output.canStore(encoder: encoderName) == nil && ["gif", "apng"].contains(output.formatName)),
                   let own = output.defaultVideoEncoderName, own != encoderName, output.canStore(encoder: own) != false {
             // No encoder asked for and the container cannot hold x264 (.webm, .gif): its own codec.
             if segment == nil { notify("\(output.formatName) cannot hold \(encoderName): encoding with \(own)") }

@@ -43,6 +43,11 @@ struct BenchPipeline: ParsableCommand {
             try FileManager.default.createDirectory(atPath: scratch, withIntermediateDirectories: true)
             defer { try? FileManager.default.removeItem(atPath: scratch) }
             let exe = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().path
+            // Ctrl-C: the child running now (clip generation or an upscale) is stopped, the
+            // scratch folder goes (defer), exit 130.
+            let child = Mutex<Process?>(nil)
+            let interrupts = InterruptHandler { child.withLock { $0?.terminate() } }
+            func interrupted() -> Bool { interrupts.stop.isRaised }
             var clips: [(String, String)] = []
             if let input {
                 clips = [(URL(fileURLWithPath: input).lastPathComponent, input)]
@@ -51,7 +56,14 @@ struct BenchPipeline: ParsableCommand {
                 for s in sizes.split(separator: ",") {
                     let p = s.split(separator: "x").compactMap { Int($0) }
                     guard p.count == 2 else { throw ValidationError("bad size '\(s)'") }
-                    clips.append(("\(p[0])x\(p[1])", try PipelineBenchmark.generateClip(width: p[0], height: p[1], source: shared, into: scratch)))
+                    do {
+                        clips.append(("\(p[0])x\(p[1])", try PipelineBenchmark.generateClip(width: p[0], height: p[1], source: shared,
+                                                                                            into: scratch) { c in child.withLock { $0 = c } }))
+                    } catch {
+                        if interrupted() { throw ExitCode.interrupted }
+                        throw error
+                    }
+                    if interrupted() { throw ExitCode.interrupted }
                 }
             }
             let scaleList = scales.split(separator: ",").compactMap { Int($0) }
@@ -65,14 +77,12 @@ struct BenchPipeline: ParsableCommand {
                     ?? ["bicubic"] + ModelCatalog.bundledNames.filter { ModelCatalog.bundledPath($0, scale: scale) != nil }
             }
             let cases = modelLists.reduce(0) { $0 + $1.count } * clips.count
-            // Ctrl-C: the child running now is stopped, the scratch folder goes (defer), exit 130.
-            let child = Mutex<Process?>(nil)
-            let interrupts = InterruptHandler { child.withLock { $0?.terminate() } }
             let start = Date()
             var done = 0
             for (scale, modelList) in zip(scaleList, modelLists) {
                 for (size, clip) in clips {
                     for model in modelList {
+                        if interrupted() { throw ExitCode.interrupted }
                         let elapsed = Date().timeIntervalSince(start)
                         let eta = done > 0 ? String(format: ", ETA %.0f min", elapsed / Double(done) * Double(cases - done) / 60) : ""
                         Terminal.note("case \(done + 1)/\(cases): \(size) \(model) x\(scale), \(runs + 1) runs\(eta)")
@@ -81,7 +91,7 @@ struct BenchPipeline: ParsableCommand {
                             r = try PipelineBenchmark.measure(executable: exe, input: clip, size: size, model: model,
                                                               scale: scale, runs: runs, scratch: scratch) { p in child.withLock { $0 = p } }
                         } catch {
-                            if interrupts.stop.isRaised { throw ExitCode.interrupted }
+                            if interrupted() { throw ExitCode.interrupted }
                             throw error
                         }
                         done += 1

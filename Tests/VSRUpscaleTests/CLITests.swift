@@ -124,4 +124,32 @@ struct CLITests {
         p.waitUntilExit()
         return Outcome(status: p.terminationStatus, stdout: String(decoding: data, as: UTF8.self), stderr: "")
     }
+    /// Ctrl-C during `vsr bench pipeline`: its running child stops, its clips are removed, exit 130.
+    @Test(.timeLimit(.minutes(1))) func benchPipelineCleansUpWhenInterrupted() throws {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: SegmentTests.tool("vsr"))
+        p.arguments = ["bench", "pipeline", "--sizes", "320x180", "--models", "bicubic", "--runs", "200"]
+        let err = Pipe()
+        p.standardError = err
+        p.standardOutput = FileHandle.nullDevice
+        try p.run()
+        let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("vsr-bench-\(p.processIdentifier)").path
+        // Wait for a child upscale to be running.
+        func children() -> [Int32] {
+            ((try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []).compactMap(Int32.init).filter { pid in
+                guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8) else { return false }
+                let fields = stat.split(separator: ")").last?.split(separator: " ") ?? []
+                return fields.count > 2 && Int32(fields[1]) == p.processIdentifier
+            }
+        }
+        let deadline = Date().addingTimeInterval(30)
+        while children().isEmpty && Date() < deadline { Thread.sleep(forTimeInterval: 0.05) }
+        let child = children().first
+        #expect(child != nil && FileManager.default.fileExists(atPath: scratch))
+        kill(p.processIdentifier, SIGINT)
+        p.waitUntilExit()
+        #expect(p.terminationStatus == 130)
+        #expect(!FileManager.default.fileExists(atPath: scratch), "the clips are removed")
+        if let child { #expect(kill(child, 0) != 0, "the child upscale was stopped") }
+    }
 }
