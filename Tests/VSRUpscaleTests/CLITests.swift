@@ -101,7 +101,9 @@ struct CLITests {
     /// file is finished, as with Ctrl-C.
     @Test(.timeLimit(.minutes(1))) func spacePausesAndQStops() throws {
         let s = Scratch()
-        try makeClip(s.path("in.mp4"), video: "testsrc2=size=320x180:rate=25", seconds: 20, extra: ["-c:v", "libx264"])
+        // Long enough to still be running when q comes, in the release build too.
+        try makeClip(s.path("in.mp4"), video: "testsrc2=size=960x540:rate=25", seconds: 40,
+                     extra: ["-c:v", "libx264", "-preset", "ultrafast"])
         let vsr = SegmentTests.tool("vsr")
         let command = "\(vsr) upscale \(s.path("in.mp4")) \(s.path("out.mp4")) --model bicubic --workers 1 --progress none"
         let keys = "(sleep 1.5; printf ' '; sleep 1.5; printf ' '; sleep 0.5; printf q; sleep 3)"
@@ -109,7 +111,7 @@ struct CLITests {
         #expect(r.status == 130, "\(r)")
         #expect(r.stdout.contains("paused (space resumes, q stops)") && r.stdout.contains("resumed"), "\(r.stdout)")
         let frames = Int(try videoStream(s.path("out.partial.mp4")).nbReadFrames ?? "") ?? 0
-        #expect(frames > 0 && frames < 500, "\(frames) frames")
+        #expect(frames > 0 && frames < 1000, "\(frames) frames")
     }
 
     static func vsrShell(_ line: String) throws -> Outcome {
