@@ -60,6 +60,8 @@ public final class InputFile: @unchecked Sendable {
     func stream(_ index: Int) -> UnsafeMutablePointer<AVStream> { context.pointee.streams[index]! }
 
     public func streamInfo(_ index: Int) -> StreamInfo { StreamInfo(stream(index)) }
+    /// Stream `index`'s time base (cheap: for every packet, where StreamInfo would be waste).
+    public func timeBase(stream index: Int) -> Rational { Rational(stream(index).pointee.time_base) }
     public var streams: [StreamInfo] { (0..<streamCount).map(streamInfo) }
     /// The first audio stream, if any.
     public var firstAudioStream: Int? { streams.first { $0.kind == .audio }?.index }

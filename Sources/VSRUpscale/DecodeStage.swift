@@ -18,7 +18,7 @@ final class DecodeStage {
         self.progress = progress
         self.clock = clock
         conformer = FrameConformer(layout: setup.layout)
-        let tb = setup.input.streamInfo(setup.videoIndex).timeBase
+        let tb = setup.input.timeBase(stream: setup.videoIndex)
         frameStep = max(1, setup.frameRate.inverse.rescale(1, to: tb))
         deinterlacer = setup.deinterlacer
     }

@@ -23,7 +23,7 @@ struct DemuxStage: @unchecked Sendable {
                 return
             }
         }
-        let vtb = m.input.streamInfo(m.videoIndex).timeBase
+        let vtb = m.input.timeBase(stream: m.videoIndex)
         var videoDone = false
         var passedEnd: Set<Int> = []
         while !stop.isRaised {
@@ -45,7 +45,7 @@ struct DemuxStage: @unchecked Sendable {
                     if m.window?.endPTS == nil { break }
                 }
             } else if let kept = m.kept[index] {
-                let tb = m.input.streamInfo(index).timeBase
+                let tb = m.input.timeBase(stream: index)
                 if let w = m.window, !inWindow(packet, tb, w) {
                     if videoDone && packet.pts != noTimestamp && packet.pts >= w.endPTS.map({ vtb.rescale($0, to: tb) }) ?? .max { passedEnd.insert(index) }
                     if videoDone && passedEnd.count == m.kept.count { break }
@@ -60,14 +60,14 @@ struct DemuxStage: @unchecked Sendable {
         }
         // Converted streams hold their last samples or events until the end.
         for (index, kept) in m.kept {
-            let (ps, tb) = try kept.packets(for: nil, inputTimeBase: m.input.streamInfo(index).timeBase)
+            let (ps, tb) = try kept.packets(for: nil, inputTimeBase: m.input.timeBase(stream: index))
             for p in ps where !muxing.push(MuxItem(packet: p, timeBase: tb)) { return }
         }
     }
 
     /// Whether a kept stream's packet falls inside the window (by pts, else dts).
     private func inWindow(_ p: Packet, _ tb: Rational, _ w: VideoWindow) -> Bool {
-        let vtb = setup.input.streamInfo(setup.videoIndex).timeBase
+        let vtb = setup.input.timeBase(stream: setup.videoIndex)
         let t = p.pts != noTimestamp ? p.pts : p.dts
         guard t != noTimestamp else { return true }
         if t < vtb.rescale(w.startPTS, to: tb) { return false }

@@ -76,12 +76,12 @@ public enum SegmentJoiner {
                 let p = Packet()
                 if try source.read(into: p) == .packet {
                     guard let k = kept[p.streamIndex] else { continue }
-                    let (ps, tb) = try k.packets(for: p, inputTimeBase: source.streamInfo(p.streamIndex).timeBase)
+                    let (ps, tb) = try k.packets(for: p, inputTimeBase: source.timeBase(stream: p.streamIndex))
                     pending += ps.map { ($0, tb) }
                 } else {
                     sourceEnded = true
                     for (index, k) in kept {
-                        let (ps, tb) = try k.packets(for: nil, inputTimeBase: source.streamInfo(index).timeBase)
+                        let (ps, tb) = try k.packets(for: nil, inputTimeBase: source.timeBase(stream: index))
                         pending += ps.map { ($0, tb) }
                     }
                 }
