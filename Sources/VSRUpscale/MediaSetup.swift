@@ -29,12 +29,18 @@ struct MediaSetup {
     let notify: @Sendable (String) -> Void
 
     func makeDeinterlacer(allFrames: Bool) throws(FFmpegError) -> Deinterlacer {
-        try Deinterlacer(width: decoder.width, height: decoder.height, format: decoder.pixelFormat,
-                         timeBase: input.streamInfo(videoIndex).timeBase,
-                         sampleAspectRatio: input.sampleAspectRatio(stream: videoIndex), allFrames: allFrames)
+        try Self.makeDeinterlacer(input, videoIndex, decoder, allFrames: allFrames)
     }
 
-    func notifyDeinterlacing() {
+    static func makeDeinterlacer(_ input: InputFile, _ vi: Int, _ decoder: Decoder, allFrames: Bool) throws(FFmpegError) -> Deinterlacer {
+        try Deinterlacer(width: decoder.width, height: decoder.height, format: decoder.pixelFormat,
+                         timeBase: input.timeBase(stream: vi), sampleAspectRatio: input.sampleAspectRatio(stream: vi),
+                         allFrames: allFrames)
+    }
+
+    func notifyDeinterlacing() { Self.notifyDeinterlacing(notify) }
+
+    static func notifyDeinterlacing(_ notify: (String) -> Void) {
         notify("interlaced input: deinterlacing with bwdif before upscaling (--deinterlace off to keep the fields woven)")
     }
 
@@ -133,7 +139,15 @@ struct MediaSetup {
         if layout.fullRange { s.color.fullRange = true }
         s.threads = max(1, ProcessInfo.processInfo.activeProcessorCount)
         s.globalHeader = segment?.globalHeader ?? output.needsGlobalHeader
-        s.progressive = o.deinterlace == .on || (o.deinterlace == .auto && Deinterlacer.isInterlaced(input, stream: vi))
+        // Deinterlaced when the stream says interlaced (auto; the decode stage also catches frames
+        // that say so) or always (on).
+        let declaredInterlaced = Deinterlacer.isInterlaced(input, stream: vi)
+        let deinterlaceNow = o.deinterlace == .on || (o.deinterlace == .auto && declaredInterlaced)
+        if segment == nil && !isImage {
+            if deinterlaceNow { notifyDeinterlacing(notify) }
+            if o.deinterlace == .off && declaredInterlaced { notify("interlaced input upscaled as woven frames (--deinterlace off)") }
+        }
+        s.progressive = deinterlaceNow
         s.options = isImage ? [:] : eo.allEncoderOptions()
         let encoder: Encoder
         do {
@@ -155,31 +169,17 @@ struct MediaSetup {
             let kept = isImage || segment != nil ? [:]
                 : try StreamPolicy.addKeptStreams(to: output, from: input, video: vi, options: o.keep, notify: notify)
             try output.writeHeader(options: isImage ? ["update": "1"] : [:])
-            return try MediaSetup(input: input, videoIndex: vi, decoder: decoder, output: output, encoder: encoder,
+            return MediaSetup(input: input, videoIndex: vi, decoder: decoder, output: output, encoder: encoder,
                               videoOut: videoOut, kept: kept, layout: layout, encoderFormat: encoderFormat,
                               frameRate: frameRate, expectedFrames: expectedFrames, isImage: isImage,
-                              segment: segment, window: window, deinterlace: o.deinterlace, deinterlacer: nil,
-                              notify: notify).withDeinterlacer(segment == nil)
+                              segment: segment, window: window, deinterlace: o.deinterlace,
+                              deinterlacer: deinterlaceNow ? try makeDeinterlacer(input, vi, decoder, allFrames: o.deinterlace == .on) : nil,
+                              notify: notify)
         } catch let error as FFmpegError {
             if error.code == .permissionDenied || error.code == .noSuchFile {
                 throw VSRError.outputUnwritable(o.output, error.message)
             }
             throw VSRError.media(error)
         }
-    }
-
-    /// This setup with the deinterlacer its options and stream call for.
-    func withDeinterlacer(_ noteIt: Bool) throws -> MediaSetup {
-        let declared = Deinterlacer.isInterlaced(input, stream: videoIndex)
-        guard deinterlace == .on || (deinterlace == .auto && declared) else {
-            if deinterlace == .off && declared && noteIt { notify("interlaced input upscaled as woven frames (--deinterlace off)") }
-            return self
-        }
-        if noteIt { notifyDeinterlacing() }
-        return MediaSetup(input: input, videoIndex: videoIndex, decoder: decoder, output: output, encoder: encoder,
-                          videoOut: videoOut, kept: kept, layout: layout, encoderFormat: encoderFormat, frameRate: frameRate,
-                          expectedFrames: expectedFrames, isImage: isImage, segment: segment, window: window,
-                          deinterlace: deinterlace, deinterlacer: try makeDeinterlacer(allFrames: deinterlace == .on),
-                          notify: notify)
     }
 }
