@@ -37,7 +37,9 @@ let package = Package(
         // FFmpeg stays behind VSRMedia: it is the only module that imports CFFmpeg (make test checks).
         .target(name: "VSRMedia", dependencies: ["CFFmpeg"]),
         .target(name: "VSRPipeline", dependencies: [.product(name: "DequeModule", package: "swift-collections")]),
-        .target(name: "VSRKernels", swiftSettings: avx2),
+        // Int8 (VNNI) code in C: Swift cannot emit vpdpbusd (CKernelsInt8/include/vnni_probe.h says why).
+        .target(name: "CKernelsInt8"),
+        .target(name: "VSRKernels", dependencies: ["CKernelsInt8"], swiftSettings: avx2),
         .target(name: "VSRKernelsAVX512", dependencies: ["VSRKernels"], swiftSettings: avx512),
         .target(name: "VSRModels", dependencies: ["VSRKernels"]),
         // A decoded frame in, an upscaled frame out; the errors both jobs report.

@@ -49,6 +49,7 @@ struct BenchKernels: ParsableCommand {
         }
         let peak1 = FMAPeak.measure(threads: 1)
         let peakAll = FMAPeak.measure(threads: CPUInfo.cores)
+        let vnni1 = VNNIPeak.measure(threads: 1), vnniAll = VNNIPeak.measure(threads: CPUInfo.cores)
         var nets: [(String, Network)] = ReferenceShapes.all(scale: scale).map { ($0.name, ReferenceShapes.network($0, scale: scale)) }
         for name in ModelCatalog.bundledNames {
             if let path = ModelCatalog.bundledPath(name, scale: scale), let m = try? ModelFile(path: path) {
@@ -59,6 +60,10 @@ struct BenchKernels: ParsableCommand {
         if !json {
             print("machine: \(CPUInfo.model), \(CPUInfo.cores) cores, kernels \(CPUInfo.kernelISA)")
             print(String(format: "FMA peak: %.1f GFLOP/s on 1 thread, %.1f on %d", peak1, peakAll, CPUInfo.cores))
+            if let v1 = vnni1, let vAll = vnniAll {
+                print(String(format: "VNNI peak (int8 vpdpbusd, for the int8 engine): %.1f G multiply-adds/s on 1 thread (%.1fx the fp32 FMA rate), %.1f on %d",
+                             v1, v1 / (peak1 / 2), vAll, CPUInfo.cores))
+            }
             print("network            MAC/px    size      thr   ms/frame   GFLOP/s  % peak")
         }
         var results: [KernelBenchmark.Result] = []
@@ -91,7 +96,9 @@ struct BenchKernels: ParsableCommand {
         }
         if !speeds.isEmpty { SpeedCache.save(speeds) }
         if json {
-            let machine = MachineReport(peakGflops1T: peak1, peakGflopsAll: peakAll)
+            var machine = MachineReport(peakGflops1T: peak1, peakGflopsAll: peakAll)
+            machine.vnniGmacs1T = vnni1
+            machine.vnniGmacsAll = vnniAll
             print(JSONLine.encode(KernelBenchReport(machine: machine, results: results), pretty: true))
         }
     }
@@ -114,10 +121,14 @@ struct MachineReport: Encodable {
     var isa = CPUInfo.kernelISA
     var peakGflops1T: Double? = nil
     var peakGflopsAll: Double? = nil
+    /// int8 multiply-adds per second (vpdpbusd), in billions; nil without AVX512-VNNI.
+    var vnniGmacs1T: Double? = nil
+    var vnniGmacsAll: Double? = nil
 
     enum CodingKeys: String, CodingKey {
-        case cpu, cores, isa, peakGflopsAll
+        case cpu, cores, isa, peakGflopsAll, vnniGmacsAll
         case peakGflops1T = "peak_gflops_1t"
+        case vnniGmacs1T = "vnni_gmacs_1t"
     }
 }
 
