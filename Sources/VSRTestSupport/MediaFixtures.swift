@@ -102,3 +102,12 @@ public struct DelayedBicubic: LumaUpscaler {
         }
     }
 }
+
+/// Collects a job's notes (its `notify` lines) from whichever thread sends them.
+public final class NoteCollector: @unchecked Sendable {
+    private let lock = NSLock()
+    private var lines: [String] = []
+    public init() {}
+    public func add(_ s: String) { lock.withLock { lines.append(s) } }
+    public var all: [String] { lock.withLock { lines } }
+}

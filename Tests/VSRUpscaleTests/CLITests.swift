@@ -7,36 +7,11 @@ import VSRTestSupport
 /// progress for non-terminals, pipes and batches. Runs the `vsr` built beside the tests.
 @Suite(.serialized)
 struct CLITests {
-    struct Outcome { let status: Int32; let stdout: String; let stderr: String }
+    typealias Outcome = ChildProcess.Outcome
 
     /// Runs vsr with `args`, stdin from `stdin` (a file) if given.
     static func vsr(_ args: [String], stdin: String? = nil, stdoutTo: String? = nil) throws -> Outcome {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: SegmentTests.tool("vsr"))
-        p.arguments = args
-        let out = Pipe(), err = Pipe()
-        if let stdoutTo {
-            _ = FileManager.default.createFile(atPath: stdoutTo, contents: nil)
-            p.standardOutput = FileHandle(forWritingAtPath: stdoutTo)
-        } else {
-            p.standardOutput = out
-        }
-        p.standardError = err
-        if let stdin { p.standardInput = FileHandle(forReadingAtPath: stdin) }
-        try p.run()
-        let errText = ErrorText()
-        let reader = Thread { errText.set(err.fileHandleForReading.readDataToEndOfFile()) }
-        reader.start()
-        let o = stdoutTo == nil ? out.fileHandleForReading.readDataToEndOfFile() : Data()
-        p.waitUntilExit()
-        return Outcome(status: p.terminationStatus, stdout: String(decoding: o, as: UTF8.self), stderr: errText.wait())
-    }
-
-    final class ErrorText: @unchecked Sendable {
-        private let done = DispatchSemaphore(value: 0)
-        private var text = ""
-        func set(_ d: Data) { text = String(decoding: d, as: UTF8.self); done.signal() }
-        func wait() -> String { done.wait(); return text }
+        try ChildProcess.execute(SegmentTests.tool("vsr"), args, stdin: stdin, stdoutTo: stdoutTo)
     }
 
     @Test func oneErrorStyleAndTheExitCodeTable() throws {
@@ -114,18 +89,8 @@ struct CLITests {
         #expect(frames > 0 && frames < 1000, "\(frames) frames")
     }
 
-    static func vsrShell(_ line: String) throws -> Outcome {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/bin/sh")
-        p.arguments = ["-c", line]
-        let out = Pipe()
-        p.standardOutput = out
-        p.standardError = out
-        try p.run()
-        let data = out.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        return Outcome(status: p.terminationStatus, stdout: String(decoding: data, as: UTF8.self), stderr: "")
-    }
+    /// A shell line (its stderr joined to stdout: `script` gives the pty's output on stdout).
+    static func vsrShell(_ line: String) throws -> Outcome { try ChildProcess.execute("/bin/sh", ["-c", line + " 2>&1"]) }
     /// Ctrl-C during `vsr bench pipeline`: its running child stops, its clips are removed, exit 130.
     @Test(.timeLimit(.minutes(1))) func benchPipelineCleansUpWhenInterrupted() throws {
         let p = Process()

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import VSRBench
 import VSRKernels
 import VSRMedia
 @testable import VSRUpscale
@@ -14,24 +15,11 @@ struct InterlaceTests {
     static func psnrAgainstProgressive(_ path: String) throws -> Double {
         let reference = "testsrc2=size=160x120:rate=50,trim=duration=1,select='not(mod(n\\,2))',setpts=N/25/TB,"
             + "scale=320:240:flags=bicubic,format=yuv420p"
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        p.arguments = ["ffmpeg", "-i", path, "-f", "lavfi", "-i", reference, "-lavfi", "[0:v][1:v]psnr", "-f", "null", "-"]
-        let err = Pipe()
-        p.standardError = err
-        p.standardOutput = FileHandle.nullDevice
-        try p.run()
-        let text = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        p.waitUntilExit()
+        // The psnr filter reports on stderr.
+        let text = try ChildProcess.runCollectingStderr("ffmpeg", ["-i", path, "-f", "lavfi", "-i", reference, "-lavfi",
+                                                                   "[0:v][1:v]psnr", "-f", "null", "-"]).stderr
         guard let r = text.range(of: "y:") else { return 0 }
         return Double(text[r.upperBound...].prefix { $0.isNumber || $0 == "." }) ?? 0
-    }
-
-    final class Notes: @unchecked Sendable {
-        private let lock = NSLock()
-        private var lines: [String] = []
-        func add(_ s: String) { lock.withLock { lines.append(s) } }
-        var all: [String] { lock.withLock { lines } }
     }
 
     @Test func interlacedInputIsDeinterlacedFirst() throws {
@@ -45,7 +33,7 @@ struct InterlaceTests {
             var o = UpscaleOptions(input: input, output: s.path("\(mode).mkv"))
             o.encoder = "ffv1"
             o.deinterlace = mode
-            let notes = Notes()
+            let notes = NoteCollector()
             let summary = try UpscaleJob(options: o, upscaler: BicubicUpscaler(scale: 2), notify: notes.add).run()
             #expect(summary.framesOut == 25)
             results[mode] = (try Self.psnrAgainstProgressive(s.path("\(mode).mkv")), notes.all)

@@ -53,17 +53,10 @@ struct SegmentTests {
                           configure: (inout UpscaleOptions) -> Void = { _ in }) throws -> (UpscaleSummary, [String]) {
         var o = options(input, output)
         configure(&o)
-        let notes = Notes()
+        let notes = NoteCollector()
         let job = SegmentedUpscale(options: o, upscaler: upscaler, outputOptions: outputOptions(o), notify: notes.add)
         let manifest = try job.prepare(segmentSeconds: seconds, restart: false)
         return (try job.run(manifest: manifest, stop: stop), notes.all)
-    }
-
-    final class Notes: @unchecked Sendable {
-        private let lock = NSLock()
-        private var lines: [String] = []
-        func add(_ s: String) { lock.withLock { lines.append(s) } }
-        var all: [String] { lock.withLock { lines } }
     }
 
     /// Sources chunked encoders trip over: open GOP with a B-pyramid, variable frame rate, a
@@ -159,7 +152,7 @@ struct SegmentTests {
         try makeClip(input, seconds: 2, extra: ["-c:v", "libx264", "-g", "10"])
         var o = Self.options(input, output)
         o.crf = 18
-        let notes = Notes()
+        let notes = NoteCollector()
         let first = SegmentedUpscale(options: o, upscaler: BicubicUpscaler(scale: 2), outputOptions: Self.outputOptions(o), notify: notes.add)
         _ = try first.prepare(segmentSeconds: 1, restart: false)
         o.crf = 20

@@ -23,19 +23,12 @@ struct StreamKeepingTests {
                                    "-of", "csv=p=0", path]).trimmingCharacters(in: .whitespacesAndNewlines)) ?? -1
     }
 
-    final class Notes: @unchecked Sendable {
-        private let lock = NSLock()
-        private var lines: [String] = []
-        func add(_ s: String) { lock.withLock { lines.append(s) } }
-        var all: [String] { lock.withLock { lines } }
-    }
-
     static func upscaleNoting(_ input: String, _ output: String, configure: (inout UpscaleOptions) -> Void = { _ in }) throws -> [String] {
         configureFFmpegLogging(verbose: false)
         var o = UpscaleOptions(input: input, output: output)
         o.workers = 2
         configure(&o)
-        let notes = Notes()
+        let notes = NoteCollector()
         _ = try UpscaleJob(options: o, upscaler: BicubicUpscaler(scale: 2), notify: notes.add).run()
         return notes.all
     }
