@@ -6,8 +6,11 @@ import VSRMedia
 /// and the source's audio, subtitles, data, metadata and chapters muxed once, as the single pass
 /// does (audio is never cut). Written under a temporary name and renamed when complete.
 public enum SegmentJoiner {
-    public static func join(_ m: SegmentManifest, notify: (String) -> Void) throws {
-        let records = try m.segments.map { s in
+    /// `records`: the segments' records, already verified by the caller (a run that just made or
+    /// checked them); nil: verify every segment here (`vsr join` after a cluster).
+    public static func join(_ m: SegmentManifest, records verified: [SegmentRecord]? = nil, notify: (String) -> Void) throws {
+        let given = verified.flatMap { $0.count == m.segments.count ? $0 : nil }
+        let records = try given ?? m.segments.map { s in
             guard let r = SegmentedUpscale.verifiedRecord(m, s.index) else {
                 throw VSRError.unsupported("segment \(s.index) (\(m.segmentPath(s.index))) is missing or damaged; "
                                            + "run the upscale again to redo it")

@@ -60,13 +60,15 @@ public final class SegmentedUpscale: @unchecked Sendable {
         let job = UpscaleJob(options: options, upscaler: upscaler, progress: progress, pause: pause, notify: notify)
         try job.checkOutputPath()
         var summary = UpscaleSummary()
-        let finished = m.segments.filter { Self.verifiedRecord(m, $0.index) != nil }
+        // Verified once here; the join takes these records rather than reading every segment again.
+        var records: [Int: SegmentRecord] = [:]
+        for s in m.segments { records[s.index] = Self.verifiedRecord(m, s.index) }
+        let finished = m.segments.filter { records[$0.index] != nil }
         if !finished.isEmpty {
             notify("resuming: \(finished.count) of \(m.segments.count) segments already done")
         }
         progress.expectedFrames.store(m.totalFrames, ordering: .relaxed)
         progress.resumedFrames.store(finished.reduce(0) { $0 + $1.frames }, ordering: .relaxed)
-        let done = Set(finished.map(\.index))
         if let input = try? InputFile(url: options.input), let vi = input.bestVideoStream() {
             summary.sourceFPS = input.frameRate(stream: vi).value
             let v = input.streamInfo(vi)
@@ -75,17 +77,18 @@ public final class SegmentedUpscale: @unchecked Sendable {
             summary.encoder = options.encoder
         }
         onStart(summary.sourceFPS)
-        for segment in m.segments where !done.contains(segment.index) {
-            guard try Self.runSegment(m, segment.index, job: job, stop: stop) else {
+        for segment in m.segments where records[segment.index] == nil {
+            guard let record = try Self.runSegment(m, segment.index, job: job, stop: stop) else {
                 summary.interrupted = true
                 summary.path = m.workFolder
                 break
             }
+            records[segment.index] = record
         }
         summary.framesOut = progress.framesOut.load(ordering: .relaxed) + progress.resumedFrames.load(ordering: .relaxed)
         summary.decodeErrors = progress.decodeErrors.load(ordering: .relaxed)
         if !summary.interrupted {
-            try SegmentJoiner.join(m, notify: notify)
+            try SegmentJoiner.join(m, records: m.segments.compactMap { records[$0.index] }, notify: notify)
             try? FileManager.default.removeItem(atPath: m.workFolder)
             summary.path = m.output
         }
@@ -94,16 +97,16 @@ public final class SegmentedUpscale: @unchecked Sendable {
     }
 
     /// Encodes segment `index` (idempotent: a finished segment is replaced by an identical one)
-    /// and records it. False when stopped before the segment was complete.
-    static func runSegment(_ m: SegmentManifest, _ index: Int, job: UpscaleJob, stop: StopFlag) throws -> Bool {
+    /// and records it. Nil when stopped before the segment was complete.
+    static func runSegment(_ m: SegmentManifest, _ index: Int, job: UpscaleJob, stop: StopFlag) throws -> SegmentRecord? {
         let path = m.segmentPath(index)
         try? FileManager.default.removeItem(atPath: m.recordPath(index))
-        guard let ts = try job.encodeSegment(m.segments[index], to: path, stop: stop) else { return false }
+        guard let ts = try job.encodeSegment(m.segments[index], to: path, stop: stop) else { return nil }
         let (checksum, bytes) = try fileChecksum(path)
         let record = SegmentRecord(index: index, frames: ts.pts.count, bytes: bytes, checksum: checksum,
                                    pts: ts.pts, dts: ts.dts, durations: ts.durations, timeBase: ts.timeBase)
         try writeAtomically(try JSONEncoder.pretty.encode(record), to: m.recordPath(index))
-        return true
+        return record
     }
 
     /// One segment for a worker of a cluster (`vsr upscale --segment K --manifest M`).
@@ -121,7 +124,7 @@ public final class SegmentedUpscale: @unchecked Sendable {
         o.format = m.options.format
         o.workers = workers
         let job = UpscaleJob(options: o, upscaler: upscaler, notify: notify)
-        return try runSegment(m, index, job: job, stop: stop)
+        return try runSegment(m, index, job: job, stop: stop) != nil
     }
 
     /// The record of a finished segment when the file still matches it (size, checksum, frames).
