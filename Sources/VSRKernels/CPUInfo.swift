@@ -10,12 +10,12 @@ public enum CPUInfo {
         return "unknown"
     }
 
-    /// The CPU's feature flags (Linux /proc/cpuinfo).
-    public static var flags: Set<Substring> {
+    /// The CPU's feature flags (Linux /proc/cpuinfo), read once.
+    public static let flags: Set<Substring> = {
         let text = (try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8)) ?? ""
         let line = text.split(separator: "\n").first { $0.hasPrefix("flags") } ?? ""
         return Set(line.split(separator: " "))
-    }
+    }()
 
     /// Nil when the kernels can run here; otherwise what is wrong and how to fix it.
     public static var unsupportedReason: String? {

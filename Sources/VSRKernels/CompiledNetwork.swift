@@ -1,10 +1,13 @@
-/// A network ready for the fast executor: every layer packed once, shared by all threads.
+/// A network ready for the fast executors: every layer packed once, shared by all threads; the
+/// fp32 form always (it runs deeper than 8-bit planes), the int8 form when the precision asks for
+/// it and the CPU and the model allow it.
 public final class CompiledNetwork: Sendable {
     public let network: Network
     let layers: [PackedLayer]
     let taps: BicubicTaps
     /// Single-thread GFLOP/s of each layer's chosen blocking, as the tuner measured it.
     public let measuredGflops: [Double]?
+    let int8: Int8Network?
 
     public enum Blocking: Sendable {
         /// Time every candidate per layer at load (what the product uses).
@@ -15,9 +18,13 @@ public final class CompiledNetwork: Sendable {
         case explicit([LayerBlocking])
     }
 
-    public init(_ network: Network, blocking: Blocking = .measured) throws(NetworkError) {
+    /// `precision`: `.auto` runs int8 where it can (VNNI and int8 data), `.int8` insists (an error
+    /// says why it cannot), `.fp32` never. `int8ISA` overrides the CPU's choice (tests, benchmarks).
+    public init(_ network: Network, blocking: Blocking = .measured, precision: Precision = .fp32,
+                int8ISA: Int8ISA? = nil) throws(NetworkError) {
         try network.validate()
         self.network = network
+        int8 = try Self.int8Form(network, precision: precision, isa: int8ISA, blocking: blocking)
         switch blocking {
         case .measured:
             let tuned = network.layers.map(BlockingTuner.tune)
@@ -35,6 +42,38 @@ public final class CompiledNetwork: Sendable {
 
     /// The blocking each layer runs with.
     public var blockings: [LayerBlocking] { layers.map(\.blocking) }
+
+    /// What runs 8-bit planes: "int8 (zmm VNNI)" or "fp32".
+    public var precisionDescription: String { int8.map { "int8 (\($0.isa.rawValue) VNNI)" } ?? "fp32" }
+    public var runsInt8: Bool { int8 != nil }
+    /// Giga multiply-adds per second per layer of the int8 form, as its tuner measured them.
+    public var measuredInt8Gmacs: [Double]? { int8?.measuredGmacs }
+    public var int8Blockings: [LayerBlocking]? { int8?.layers.map(\.blocking) }
+
+    private static func int8Form(_ network: Network, precision: Precision, isa: Int8ISA?,
+                                 blocking: Blocking) throws(NetworkError) -> Int8Network? {
+        if precision == .fp32 { return nil }
+        let reason: String?
+        if network.int8 == nil {
+            reason = "the model has no int8 data (training/quantize.py adds it)"
+        } else if (isa ?? Int8ISA.best) == nil {
+            reason = "this CPU has no VNNI (AVX512-VNNI or AVX-VNNI) int8 instructions"
+        } else if let isa, !isa.isAvailable {
+            reason = "this CPU cannot run the \(isa.rawValue) int8 kernels"
+        } else {
+            reason = nil
+        }
+        if let reason {
+            if precision == .int8 { throw NetworkError(description: "--precision int8: \(reason)") }
+            return nil
+        }
+        do {
+            return try Int8Network(network, network.int8!, isa: isa ?? Int8ISA.best!, blocking: blocking)
+        } catch {
+            if precision == .int8 { throw error }
+            return nil
+        }
+    }
 }
 
 public struct NetworkError: Error, CustomStringConvertible {

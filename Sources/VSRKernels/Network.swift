@@ -5,13 +5,16 @@ public struct Network: Sendable {
     public var layers: [ConvLayer]
     public var scale: Int
     public var residual: Residual
+    /// The int8 form, when the model file carries one (format 2).
+    public var int8: Int8Quantization?
 
     public enum Residual: String, Sendable { case none, bicubic }
 
-    public init(layers: [ConvLayer], scale: Int, residual: Residual) {
+    public init(layers: [ConvLayer], scale: Int, residual: Residual, int8: Int8Quantization? = nil) {
         self.layers = layers
         self.scale = scale
         self.residual = residual
+        self.int8 = int8
     }
 
     /// Multiply-adds per input (low-resolution) pixel.

@@ -20,10 +20,13 @@ public struct NetworkUpscaler: LumaUpscaler {
 
 final class NetworkWorker: LumaUpscaleWorker {
     let executors: [StreamingExecutor]
+    /// The int8 executors, when the network runs int8: they take 8-bit planes, fp32 the rest.
+    let int8Executors: [Int8StreamingExecutor]
     let pool: BandPool?
 
     init(_ net: CompiledNetwork, bands: Int) {
         executors = (0..<bands).map { _ in StreamingExecutor(net) }
+        int8Executors = net.int8.map { n in (0..<bands).map { _ in Int8StreamingExecutor(n) } } ?? []
         pool = bands > 1 ? BandPool(threads: bands - 1) : nil
     }
 
@@ -31,15 +34,25 @@ final class NetworkWorker: LumaUpscaleWorker {
         let r = executors[0].net.network.scale
         precondition(destination.width == source.width * r && destination.height == source.height * r)
         precondition(destination.bitDepth == source.bitDepth)
+        let int8 = source.bitDepth == 8 && !int8Executors.isEmpty
         guard let pool else {
-            executors[0].run(source, into: destination, rows: 0, source.height)
+            if int8 {
+                int8Executors[0].run(source, into: destination, rows: 0, source.height)
+            } else {
+                executors[0].run(source, into: destination, rows: 0, source.height)
+            }
             return
         }
         let bands = min(executors.count, source.height)
         let h = source.height
-        let executors = Handoff(self.executors)
+        let executors = Handoff((fp32: self.executors, int8: int8 ? int8Executors : []))
         pool.run(bands) { b in
-            executors.value[b].run(source, into: destination, rows: h * b / bands, h * (b + 1) / bands)
+            let rows = (h * b / bands, h * (b + 1) / bands)
+            if executors.value.int8.isEmpty {
+                executors.value.fp32[b].run(source, into: destination, rows: rows.0, rows.1)
+            } else {
+                executors.value.int8[b].run(source, into: destination, rows: rows.0, rows.1)
+            }
         }
     }
 }

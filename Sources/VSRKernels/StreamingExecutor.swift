@@ -134,26 +134,33 @@ final class StreamingExecutor {
         }
     }
 
-    /// Pixel shuffle of the last layer's row y, plus the bicubic residual, quantised into `dst`.
-    /// The residual is added phase by phase to the r*r channel rows in place (contiguous,
-    /// vectorised); the interleaving happens once, in the store.
     private func emit(row y: Int, into dst: Sink) {
-        let r = net.network.scale, w = width
-        let bicubic = net.network.residual == .bicubic
+        Self.emit(row: y, channels: finalRow + Self.margin, stride: stride, width: width, network: net.network,
+                  taps: net.taps, residual: &residual, into: dst)
+    }
+
+    /// Pixel shuffle of the last layer's row y, plus the bicubic residual, quantised into `dst`
+    /// (the fp32 and the int8 executor share it). `channels`: the r*r channel rows at column 0,
+    /// `stride` floats apart. The residual is added phase by phase to the channel rows in place
+    /// (contiguous, vectorised); the interleaving happens once, in the store.
+    static func emit(row y: Int, channels: UnsafeMutablePointer<Float>, stride: Int, width w: Int, network: Network,
+                     taps: BicubicTaps, residual: inout BicubicRows, into dst: Sink) {
+        let r = network.scale
+        let bicubic = network.residual == .bicubic
         for dy in 0..<r {
             let oy = y * r + dy
-            let channels = finalRow + (Self.margin + dy * r * stride)  // channel (dy, dx) at dx * stride
+            let phases = channels + dy * r * stride  // channel (dy, dx) at dx * stride
             if bicubic {
                 let v = residual.vertical(oy)
                 for dx in 0..<r {
-                    BicubicRows.horizontal(dx, of: v, width: w, taps: net.taps, into: channels + dx * stride, adding: true)
+                    BicubicRows.horizontal(dx, of: v, width: w, taps: taps, into: phases + dx * stride, adding: true)
                 }
             }
             switch dst {
             case .plane(let plane):
-                plane.storeRow(oy, interleaving: channels, planeStride: stride, factor: r, count: w)
+                plane.storeRow(oy, interleaving: phases, planeStride: stride, factor: r, count: w)
             case .floats(let base, let rowStride):
-                LumaPlane.interleave(channels, stride, r, w, into: base + oy * rowStride) { $0 }
+                LumaPlane.interleave(phases, stride, r, w, into: base + oy * rowStride) { $0 }
             }
         }
     }

@@ -1,0 +1,145 @@
+/// The int8 twin of StreamingExecutor: the same fused line-buffer schedule (each layer keeps a
+/// ring of the k input rows the next layer reads, a band flows through every layer in cache), with
+/// u8 rings in channel groups of 4 (a pixel's 4 channels in one 32-bit word, what vpdpbusd reads)
+/// instead of float rows, a quarter of the bytes. The last layer's floats go through the shared
+/// fp32 pixel shuffle and bicubic residual. 8-bit planes only (the worker runs fp32 for deeper ones).
+///
+/// Zero padding is the quantised zero: every ring is filled with its layer's input zero point,
+/// margins and rows outside the image included, and the columns past the width are reset to it
+/// after each row.
+final class Int8StreamingExecutor {
+    let net: Int8Network
+    private var width = -1
+    /// Bytes per group row: 4 bytes a pixel for margin + width rounded up to 16 + margin pixels.
+    private var groupStride = 0
+    /// Floats per channel row of the last layer.
+    private var floatStride = 0
+    private var rings: [Ring] = []
+    /// zeroRows[i]: rows outside the image for layer i (its input zero point everywhere).
+    private var zeroRows: [UnsafeMutablePointer<UInt8>] = []
+    private var finalRow: UnsafeMutablePointer<Float>
+    private var rowPointers: UnsafeMutablePointer<UnsafePointer<UInt8>?>
+    private var residual: BicubicRows
+    private var source: LumaPlane!
+    static let margin = 8
+
+    struct Ring {
+        let base: UnsafeMutablePointer<UInt8>
+        let capacity: Int      // rows
+        let rowBytes: Int      // groups * groupStride
+        let zeroPoint: UInt8
+        var next = 0           // the next row index to produce
+        func slot(_ y: Int) -> UnsafeMutablePointer<UInt8> { base + (y % capacity) * rowBytes }
+    }
+
+    init(_ net: Int8Network) {
+        self.net = net
+        finalRow = .allocate(capacity: 1)
+        rowPointers = .allocate(capacity: 8)
+        residual = BicubicRows(taps: net.taps)
+    }
+
+    deinit {
+        freeBuffers()
+        rowPointers.deallocate()
+    }
+
+    private func freeBuffers() {
+        for r in rings { r.base.deallocate() }
+        for z in zeroRows { z.deallocate() }
+        rings = []
+        zeroRows = []
+        finalRow.deallocate()
+    }
+
+    private func prepare(width w: Int) {
+        if w == width { return }
+        freeBuffers()
+        width = w
+        let pixels = Self.margin + (w + 15) / 16 * 16 + Self.margin
+        groupStride = pixels * 4
+        floatStride = pixels
+        for (i, l) in net.layers.enumerated() {
+            let zero = i == 0 ? 0 : net.layers[i - 1].output.zeroPoint
+            let rowBytes = l.groups * groupStride
+            let base = UnsafeMutablePointer<UInt8>.allocate(capacity: l.kernel * rowBytes)
+            base.initialize(repeating: zero, count: l.kernel * rowBytes)  // margins keep the zero point
+            rings.append(Ring(base: base, capacity: l.kernel, rowBytes: rowBytes, zeroPoint: zero))
+            let z = UnsafeMutablePointer<UInt8>.allocate(capacity: rowBytes)
+            z.initialize(repeating: zero, count: rowBytes)
+            zeroRows.append(z)
+        }
+        let r = net.network.scale
+        finalRow = .allocate(capacity: r * r * floatStride)
+        finalRow.initialize(repeating: 0, count: r * r * floatStride)
+    }
+
+    func run(_ src: LumaPlane, into dst: LumaPlane, rows y0: Int, _ y1: Int) {
+        run(src, into: .plane(dst), rows: y0, y1)
+    }
+
+    /// Writes output rows [scale*y0, scale*y1) of `dst`.
+    func run(_ src: LumaPlane, into dst: StreamingExecutor.Sink, rows y0: Int, _ y1: Int) {
+        precondition(src.bitDepth == 8, "the int8 executor takes 8-bit planes")
+        prepare(width: src.width)
+        source = src
+        residual.begin(src)
+        var reach = 0
+        for i in stride(from: rings.count - 1, through: 0, by: -1) {
+            reach += net.layers[i].kernel / 2
+            rings[i].next = max(0, y0 - reach)
+        }
+        let last = net.layers.count - 1
+        let p = net.layers[last].kernel / 2
+        for y in y0..<y1 {
+            produce(ring: last, upTo: min(y + p, src.height - 1))
+            convolve(layer: last, row: y, into: UnsafeMutableRawPointer(finalRow + Self.margin), outStride: floatStride)
+            StreamingExecutor.emit(row: y, channels: finalRow + Self.margin, stride: floatStride, width: width,
+                                   network: net.network, taps: net.taps, residual: &residual, into: dst)
+        }
+    }
+
+    private func produce(ring j: Int, upTo target: Int) {
+        while rings[j].next <= target {
+            let y = rings[j].next
+            let slot = rings[j].slot(y)
+            if j == 0 {
+                loadLuma(row: y, into: slot + Self.margin * 4)
+            } else {
+                let p = net.layers[j - 1].kernel / 2
+                produce(ring: j - 1, upTo: min(y + p, source.height - 1))
+                convolve(layer: j - 1, row: y, into: UnsafeMutableRawPointer(slot + Self.margin * 4), outStride: groupStride)
+                resetTail(slot, groups: net.layers[j].groups, zeroPoint: rings[j].zeroPoint)
+            }
+            rings[j].next = y + 1
+        }
+    }
+
+    /// Luma bytes into channel 0 of group row 0 (channels 1-3 stay zero: their weights are zero).
+    private func loadLuma(row y: Int, into out: UnsafeMutablePointer<UInt8>) {
+        let r = source.row8(y)
+        let words = UnsafeMutableRawPointer(out)
+        for x in 0..<width { words.storeBytes(of: UInt32(r[x]), toByteOffset: x &* 4, as: UInt32.self) }
+    }
+
+    /// Columns past the width were computed from padding: back to the zero point, which the next
+    /// layer reads as its right-hand padding.
+    private func resetTail(_ slot: UnsafeMutablePointer<UInt8>, groups: Int, zeroPoint: UInt8) {
+        let vectors = (width + net.isa.lanes - 1) / net.isa.lanes
+        let tail = (vectors * net.isa.lanes - width) * 4
+        guard tail > 0 else { return }
+        for g in 0..<groups { (slot + g * groupStride + (Self.margin + width) * 4).update(repeating: zeroPoint, count: tail) }
+    }
+
+    private func convolve(layer i: Int, row y: Int, into out: UnsafeMutableRawPointer, outStride: Int) {
+        let layer = net.layers[i], ring = rings[i]
+        let k = layer.kernel, p = k / 2, h = source.height
+        for ky in 0..<k {
+            let sy = y - p + ky
+            let row = sy < 0 || sy >= h ? UnsafePointer(zeroRows[i]) : UnsafePointer(ring.slot(sy))
+            rowPointers[ky] = row + (Self.margin - p) * 4
+        }
+        let vectors = (width + net.isa.lanes - 1) / net.isa.lanes
+        layer.convolveRow(rows: UnsafePointer(rowPointers), vectors: vectors, groupStride: groupStride, out: out, outStride: outStride)
+    }
+}

@@ -1,0 +1,137 @@
+#!/usr/bin/env python3
+"""Generates the int8 convolution micro-kernels (VNNI), in C: Swift cannot emit vpdpbusd
+(Sources/CKernelsInt8/include/vnni_probe.h says why).
+
+Activations are u8 in channel groups of 4: a group row holds, for each pixel, the 4 channels' bytes
+side by side, so one 32-bit lane is one pixel's 4 channels and `vpdpbusd` multiplies them by one
+output channel's 4 s8 weights (a 32-bit broadcast) and adds the 4 products to that pixel's s32
+accumulator. The tiling mirrors the fp32 kernels (scripts/gen_conv_kernels.py): O output channels
+x X vectors of LANES pixels, X loads shared by the O channels, O broadcasts shared by the X vectors,
+O*X vpdpbusd per channel group and tap; kx unrolled, groups and ky loops.
+
+The store requantises: y = float(acc) * scale[o] + offset[o] (one FMA), PReLU (slope 1 = none,
+0 = ReLU), then either floats (the last layer, whose outputs the fp32 pixel shuffle takes) or
+u8 = round(y / next_scale + next_zero_point) clamped to 0...255, four channels packed into each
+32-bit lane of the next layer's group row. Every step is exact IEEE arithmetic in a fixed order,
+which the scalar reference (VSRTestSupport.Int8ReferenceExecutor) repeats: results are bit-identical.
+
+Variants: zmm (AVX512-VNNI, 16 pixels, up to 24 accumulators) and ymm (8 pixels, 12 accumulators)
+compiled twice: with AVX-VNNI (VEX, Alder Lake and later without AVX-512) and with AVX512-VL VNNI
+(EVEX, so the ymm code is tested on AVX-512 machines too).
+Run: python3 scripts/gen_int8_kernels.py
+"""
+import os
+
+KS = (1, 3, 5)
+ROOT = os.path.join(os.path.dirname(__file__), '..', 'Sources', 'CKernelsInt8')
+
+ISAS = [
+    # name, lanes, max accumulators, target attribute, dpbusd intrinsic
+    ('zmm', 16, 24, 'avx512f,avx512bw,avx512vl,avx512vnni,fma', '_mm512_dpbusd_epi32'),
+    ('ymm_evex', 8, 12, 'avx512f,avx512bw,avx512vl,avx512vnni,avx2,fma', '_mm256_dpbusd_epi32'),
+    ('ymm_vex', 8, 12, 'avx2,fma,avxvnni', '_mm256_dpbusd_avx_epi32'),
+]
+
+
+def blockings(max_acc):
+    for o in range(1, 17):
+        for x in range(1, 5):
+            if o * x <= max_acc:
+                yield o, x
+
+
+def ops(lanes):
+    if lanes == 16:
+        return dict(vi='__m512i', vf='__m512', p='_mm512', load='_mm512_loadu_si512',
+                    storei='_mm512_storeu_si512', setzero='_mm512_setzero_ps()')
+    return dict(vi='__m256i', vf='__m256', p='_mm256', load='_mm256_loadu_si256',
+                storei='_mm256_storeu_si256', setzero='_mm256_setzero_ps()')
+
+
+def kernel(isa, lanes, k, o, x, dpbusd):
+    d = ops(lanes)
+    p, vi, vf = d['p'], d['vi'], d['vf']
+    name = f'vsr_i8_{isa}_k{k}_o{o}_x{x}'
+    L = [f'static ISA_{isa.upper()} void {name}(const vsr_i8_tile *t) {{']
+    for i in range(o):
+        L.append(f'    const {vi} b{i} = {p}_set1_epi32(t->bias[{i}]);')
+        L.append('    ' + ' '.join(f'{vi} a{i}_{j} = b{i};' for j in range(x)))
+    L.append('    const int32_t *w = t->weights;')
+    L.append('    const int64_t gs = t->group_stride, x0 = t->x * 4;')
+    L.append('    for (int64_t g = 0; g < t->groups; g++) {')
+    L.append(f'        for (int ky = 0; ky < {k}; ky++) {{')
+    L.append('            const uint8_t *r = t->rows[ky] + x0 + g * gs;')
+    for kx in range(k):
+        for j in range(x):
+            L.append(f'            const {vi} i{kx}_{j} = {d["load"]}((const void *)(r + {4 * (kx + lanes * j)}));')
+        for i in range(o):
+            L.append(f'            const {vi} w{kx}_{i} = {p}_set1_epi32(w[{kx * o + i}]);')
+            for j in range(x):
+                L.append(f'            a{i}_{j} = {dpbusd}(a{i}_{j}, i{kx}_{j}, w{kx}_{i});')
+    L.append(f'            w += {k * o};')
+    L.append('        }')
+    L.append('    }')
+    # Requantisation
+    L.append(f'    const {vf} zero = {d["setzero"]};')
+    for i in range(o):
+        for j in range(x):
+            L.append(f'    {vf} y{i}_{j} = {p}_fmadd_ps({p}_cvtepi32_ps(a{i}_{j}), {p}_set1_ps(t->scale[{i}]), {p}_set1_ps(t->offset[{i}]));')
+            if lanes == 16:
+                L.append(f'    y{i}_{j} = {p}_mask_mul_ps(y{i}_{j}, {p}_cmp_ps_mask(y{i}_{j}, zero, _CMP_LT_OQ), y{i}_{j}, {p}_set1_ps(t->slope[{i}]));')
+            else:
+                L.append(f'    y{i}_{j} = {p}_blendv_ps(y{i}_{j}, {p}_mul_ps(y{i}_{j}, {p}_set1_ps(t->slope[{i}])), {p}_cmp_ps(y{i}_{j}, zero, _CMP_LT_OQ));')
+    L.append('    if (t->store_float) {')
+    L.append('        float *out = (float *)t->out;')
+    for i in range(o):
+        for j in range(x):
+            L.append(f'        {p}_storeu_ps(out + {i} * t->out_stride + t->x + {lanes * j}, y{i}_{j});')
+    if o % 4 == 0:
+        L.append('    } else {')
+        L.append(f'        const {vf} inv = {p}_set1_ps(t->out_inverse_scale), zp = {p}_set1_ps(t->out_zero_point);')
+        L.append(f'        const {vf} hi = {p}_set1_ps(255.0f);')
+        L.append('        uint8_t *out = (uint8_t *)t->out;')
+        for i in range(o):
+            for j in range(x):
+                L.append(f'        const {vi} q{i}_{j} = {p}_cvtps_epi32({p}_min_ps({p}_max_ps({p}_fmadd_ps(y{i}_{j}, inv, zp), zero), hi));')
+        for g in range(o // 4):
+            for j in range(x):
+                c = [f'q{4 * g + n}_{j}' for n in range(4)]
+                packed = (f'{p}_or_si{lanes * 32}({p}_or_si{lanes * 32}({c[0]}, {p}_slli_epi32({c[1]}, 8)), '
+                          f'{p}_or_si{lanes * 32}({p}_slli_epi32({c[2]}, 16), {p}_slli_epi32({c[3]}, 24)))')
+                L.append(f'        {d["storei"]}((void *)(out + {g} * t->out_stride + (t->x + {lanes * j}) * 4), {packed});')
+    L.append('    }')
+    L.append('}')
+    return name, '\n'.join(L)
+
+
+def main():
+    body = ['// Generated by scripts/gen_int8_kernels.py; do not edit by hand.',
+            '#include "int8_conv.h"',
+            '#include <immintrin.h>',
+            '#include <stddef.h>',
+            '']
+    for isa, lanes, max_acc, target, _ in ISAS:
+        body.append(f'#define ISA_{isa.upper()} __attribute__((target("{target}")))')
+    body.append('')
+    for isa, lanes, max_acc, target, dpbusd in ISAS:
+        names = {}
+        for k in KS:
+            for o, x in blockings(max_acc):
+                name, code = kernel(isa, lanes, k, o, x, dpbusd)
+                names[(k, o, x)] = name
+                body.append(code)
+                body.append('')
+        body.append(f'vsr_i8_kernel vsr_i8_{isa}_kernel(int kernel, int outputs, int vectors) {{')
+        body.append('    switch (kernel * 10000 + outputs * 100 + vectors) {')
+        for (k, o, x), name in names.items():
+            body.append(f'    case {k * 10000 + o * 100 + x}: return {name};')
+        body.append('    default: return NULL;')
+        body.append('    }')
+        body.append('}')
+        body.append('')
+    with open(os.path.join(ROOT, 'int8_conv_generated.c'), 'w') as f:
+        f.write('\n'.join(body))
+
+
+if __name__ == '__main__':
+    main()
