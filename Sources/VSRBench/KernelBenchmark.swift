@@ -6,11 +6,15 @@ import VSRPipeline
 public enum KernelBenchmark {
     public struct Result: Sendable, Codable {
         public let model: String
+        /// What ran: "fp32" or "int8".
+        public let precision: String
         public let width: Int, height: Int, scale: Int, threads: Int
         public let msMedian: Double
         /// (p90 - p10) / median of the timed runs: how much the machine disturbed them.
         public let spread: Double
+        /// Giga operations per second, 2 per multiply-add (fp32 or int8).
         public let gflops: Double
+        /// Of the FMA peak (fp32) or the VNNI peak (int8).
         public let percentOfPeak: Double
     }
 
@@ -35,7 +39,7 @@ public enum KernelBenchmark {
         let ms = times[times.count / 2]
         let spread = (times[times.count * 9 / 10] - times[times.count / 10]) / ms
         let gflops = 2 * Double(net.macsPerPixel) * Double(width * height) / (ms / 1000) / 1e9
-        return Result(model: name, width: width, height: height, scale: r, threads: threads, msMedian: ms, spread: spread,
+        return Result(model: name, precision: compiled.runsInt8 ? "int8" : "fp32", width: width, height: height, scale: r, threads: threads, msMedian: ms, spread: spread,
                       gflops: gflops, percentOfPeak: 100 * gflops / peakGflops)
     }
 }

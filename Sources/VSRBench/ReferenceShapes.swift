@@ -37,3 +37,18 @@ public enum ReferenceShapes {
         return Network(layers: layers, scale: scale, residual: .none)
     }
 }
+
+extension ReferenceShapes {
+    /// The network with int8 data for timing (speed does not depend on the values): per-channel
+    /// weight scales from the fp32 weights, a fixed activation range.
+    public static func withSyntheticInt8(_ net: Network) -> Network {
+        var n = net
+        n.int8 = Int8Quantization(layers: net.layers.enumerated().map { i, l in
+            let perOut = l.inChannels * l.kernel * l.kernel
+            let scales = (0..<l.outChannels).map { o in max(l.weights[o * perOut..<(o + 1) * perOut].map(abs).max() ?? 0, 1e-6) / 127 }
+            let weights = l.weights.indices.map { Int8((l.weights[$0] / scales[$0 / perOut]).rounded()) }
+            return .init(weights: weights, weightScales: scales, input: i == 0 ? .luma : .init(scale: 1 / 128, zeroPoint: 32))
+        })
+        return n
+    }
+}

@@ -28,6 +28,9 @@ struct BenchKernels: ParsableCommand {
     @Option(help: "Timed runs per measurement (after 3 warm-up runs).")
     var runs = 20
 
+    @Option(help: "Precisions to time, comma-separated: fp32, int8 (int8 needs VNNI; the reference shapes get synthetic int8 data, the bundled models their own).")
+    var precision = "fp32,int8"
+
     @Option(help: "Only networks whose name contains this text.")
     var filter: String?
 
@@ -47,6 +50,10 @@ struct BenchKernels: ParsableCommand {
             guard let n = Int(t), (1...64).contains(n) else { throw ValidationError("bad thread count '\(t)'") }
             return n
         }
+        let precisions = try precision.split(separator: ",").map { p -> Precision in
+            guard let v = Precision(rawValue: String(p)), v != .auto else { throw ValidationError("bad precision '\(p)': use fp32 or int8") }
+            return v
+        }
         let peak1 = FMAPeak.measure(threads: 1)
         let peakAll = FMAPeak.measure(threads: CPUInfo.cores)
         let vnni1 = VNNIPeak.measure(threads: 1), vnniAll = VNNIPeak.measure(threads: CPUInfo.cores)
@@ -64,34 +71,47 @@ struct BenchKernels: ParsableCommand {
                 print(String(format: "VNNI peak (int8 vpdpbusd, for the int8 engine): %.1f G multiply-adds/s on 1 thread (%.1fx the fp32 FMA rate), %.1f on %d",
                              v1, v1 / (peak1 / 2), vAll, CPUInfo.cores))
             }
-            print("network            MAC/px    size      thr   ms/frame   GFLOP/s  % peak")
+            print("G op/s: 2 per multiply-add; % peak: of the FMA peak (fp32) or the VNNI peak (int8)")
+            print("network            prec  MAC/px    size      thr   ms/frame    G op/s  % peak")
         }
         var results: [KernelBenchmark.Result] = []
         for (name, net) in nets {
-            let compiled = try CompiledNetwork(net)
-            if layers && !json { printLayers(name, compiled, peak: peak1) }
+          for p in precisions {
+            if p == .int8 && Int8ISA.best == nil { continue }
+            let isReference = !ModelCatalog.bundledNames.contains { name.hasPrefix($0 + "-x") }
+            let subject = p == .int8 && isReference && net.int8 == nil ? ReferenceShapes.withSyntheticInt8(net) : net
+            guard let compiled = try? CompiledNetwork(subject, precision: p) else {
+                Terminal.note("\(name): no int8 data in the model file; int8 skipped")
+                continue
+            }
+            let int8 = compiled.runsInt8
+            if layers && !json { printLayers(name, compiled, peak: int8 ? 2 * (vnni1 ?? 1) : peak1) }
             for (w, h) in sizeList {
                 for t in threadList {
-                    let peak = t == 1 ? peak1 : min(peakAll, peak1 * Double(t))
+                    let peak = int8 ? 2 * (t == 1 ? vnni1! : min(vnniAll!, vnni1! * Double(t)))
+                                    : t == 1 ? peak1 : min(peakAll, peak1 * Double(t))
                     let r = KernelBenchmark.run(compiled, name: name, width: w, height: h, threads: t, peakGflops: peak, runs: runs)
                     results.append(r)
                     // A figure that cannot be trusted says so.
                     if r.percentOfPeak > 100 {
-                        Terminal.note("\(name) \(w)x\(h) \(t) thr: \(Int(r.percentOfPeak)) % of the FMA peak is impossible: the peak was measured while the machine was busy (or the clock changed); rerun on a quiet machine")
+                        Terminal.note("\(name) \(w)x\(h) \(t) thr: \(Int(r.percentOfPeak)) % of the \(int8 ? "VNNI" : "FMA") peak is impossible: the peak was measured while the machine was busy (or the clock changed); rerun on a quiet machine")
                     }
                     if r.spread > 0.2 {
                         Terminal.note("\(name) \(w)x\(h) \(t) thr: runs varied by \(Int(r.spread * 100)) % (p10-p90): the machine is busy; the median is shown")
                     }
                     if !json {
-                        print(padded(name, 19) + String(format: "%6d  ", net.macsPerPixel) + padded("\(w)x\(h)", 10)
+                        print(padded(name, 19) + padded(r.precision, 6) + String(format: "%6d  ", net.macsPerPixel) + padded("\(w)x\(h)", 10)
                               + String(format: "%3d  %9.2f  %8.1f  %6.1f", t, r.msMedian, r.gflops, r.percentOfPeak))
                     }
                 }
             }
+          }
         }
         // The bundled models' speed at 640x360 on all threads, for `vsr models`.
         var speeds: [String: SpeedCache.Entry] = [:]
         for r in results where r.width == 640 && r.height == 360 && r.threads == threadList.max() && !r.model.contains("(") {
+            // What --precision auto runs: int8 where the model has it (and it is faster).
+            if let known = speeds[r.model], known.fps >= 1000 / r.msMedian { continue }
             speeds[r.model] = SpeedCache.Entry(fps: 1000 / r.msMedian, size: "640x360", threads: r.threads, cpu: CPUInfo.model)
         }
         if !speeds.isEmpty { SpeedCache.save(speeds) }
@@ -105,11 +125,13 @@ struct BenchKernels: ParsableCommand {
 
     private func printLayers(_ name: String, _ compiled: CompiledNetwork, peak: Double) {
         let net = compiled.network
-        print("  \(name) layers: kernel in->out, blocking (outputs x vectors @ lanes), 1-thread GFLOP/s, % peak")
+        let int8 = compiled.runsInt8
+        print("  \(name) \(compiled.precisionDescription) layers: kernel in->out, blocking (outputs x vectors @ lanes), 1-thread G op/s, % peak")
         for (i, l) in net.layers.enumerated() {
-            let g = compiled.measuredGflops?[i] ?? 0
+            let g = int8 ? 2 * (compiled.measuredInt8Gmacs?[i] ?? 0) : compiled.measuredGflops?[i] ?? 0
+            let blocking = int8 ? compiled.int8Blockings![i] : compiled.blockings[i]
             print("    \(i): \(l.kernel)x\(l.kernel) \(l.inChannels)->\(l.outChannels)".padding(toLength: 22, withPad: " ", startingAt: 0)
-                  + padded(compiled.blockings[i].description, 9) + String(format: "%7.1f  %5.1f", g, 100 * g / peak))
+                  + padded(blocking.description, 9) + String(format: "%7.1f  %5.1f", g, 100 * g / peak))
         }
     }
 }
