@@ -48,10 +48,14 @@ def ops(lanes):
                 storei='_mm256_storeu_si256', setzero='_mm256_setzero_ps()')
 
 
-def kernel(isa, lanes, k, o, x, dpbusd):
+def kernel(isa, lanes, k, o, x, dpbusd, packed_rows=False):
+    """packed_rows: the first layer's form (one input channel). Its group row holds, for each pixel
+    x, the 4 luma samples x...x+3, so a row's k taps take ceil(k/4) vpdpbusd 4 pixels apart instead
+    of k with 3 zero channels (3x fewer for k=3, 2.5x for k=5)."""
     d = ops(lanes)
     p, vi, vf = d['p'], d['vi'], d['vf']
-    name = f'vsr_i8_{isa}_k{k}_o{o}_x{x}'
+    name = f'vsr_i8_{isa}_{"h" if packed_rows else "k"}{k}_o{o}_x{x}'
+    taps, step = ((k + 3) // 4, 4) if packed_rows else (k, 1)
     L = [f'static ISA_{isa.upper()} void {name}(const vsr_i8_tile *t) {{']
     for i in range(o):
         L.append(f'    const {vi} b{i} = {p}_set1_epi32(t->bias[{i}]);')
@@ -61,14 +65,14 @@ def kernel(isa, lanes, k, o, x, dpbusd):
     L.append('    for (int64_t g = 0; g < t->groups; g++) {')
     L.append(f'        for (int ky = 0; ky < {k}; ky++) {{')
     L.append('            const uint8_t *r = t->rows[ky] + x0 + g * gs;')
-    for kx in range(k):
+    for kx in range(taps):
         for j in range(x):
-            L.append(f'            const {vi} i{kx}_{j} = {d["load"]}((const void *)(r + {4 * (kx + lanes * j)}));')
+            L.append(f'            const {vi} i{kx}_{j} = {d["load"]}((const void *)(r + {4 * (step * kx + lanes * j)}));')
         for i in range(o):
             L.append(f'            const {vi} w{kx}_{i} = {p}_set1_epi32(w[{kx * o + i}]);')
             for j in range(x):
                 L.append(f'            a{i}_{j} = {dpbusd}(a{i}_{j}, i{kx}_{j}, w{kx}_{i});')
-    L.append(f'            w += {k * o};')
+    L.append(f'            w += {taps * o};')
     L.append('        }')
     L.append('    }')
     # Requantisation
@@ -89,15 +93,23 @@ def kernel(isa, lanes, k, o, x, dpbusd):
         L.append('    } else {')
         L.append(f'        const {vf} inv = {p}_set1_ps(t->out_inverse_scale), zp = {p}_set1_ps(t->out_zero_point);')
         L.append(f'        const {vf} hi = {p}_set1_ps(255.0f);')
+        # Transposes 4 channels x 4 pixels of bytes within each 128-bit lane into 4 pixels x 4 channels.
+        L.append(f'        const {vi} order = _mm512_broadcast_i32x4(_mm_setr_epi8(0, 4, 8, 12, 1, 5, 9, 13, 2, 6, 10, 14, 3, 7, 11, 15));'
+                 if lanes == 16 else
+                 f'        const {vi} order = {p}_broadcastsi128_si256(_mm_setr_epi8(0, 4, 8, 12, 1, 5, 9, 13, 2, 6, 10, 14, 3, 7, 11, 15));')
         L.append('        uint8_t *out = (uint8_t *)t->out;')
         for i in range(o):
             for j in range(x):
-                L.append(f'        const {vi} q{i}_{j} = {p}_cvtps_epi32({p}_min_ps({p}_max_ps({p}_fmadd_ps(y{i}_{j}, inv, zp), zero), hi));')
+                # Only the upper clamp in float: below 0 the packs saturate (a huge negative value
+                # converts to INT_MIN, which saturates to 0 too).
+                L.append(f'        const {vi} q{i}_{j} = {p}_cvtps_epi32({p}_min_ps({p}_fmadd_ps(y{i}_{j}, inv, zp), hi));')
         for g in range(o // 4):
             for j in range(x):
                 c = [f'q{4 * g + n}_{j}' for n in range(4)]
-                packed = (f'{p}_or_si{lanes * 32}({p}_or_si{lanes * 32}({c[0]}, {p}_slli_epi32({c[1]}, 8)), '
-                          f'{p}_or_si{lanes * 32}({p}_slli_epi32({c[2]}, 16), {p}_slli_epi32({c[3]}, 24)))')
+                # packs: s32 -> s16 with saturation, packus: s16 -> u8 with saturation (both per
+                # 128-bit lane), then the byte transpose.
+                packed = (f'{p}_shuffle_epi8({p}_packus_epi16({p}_packs_epi32({c[0]}, {c[1]}), '
+                          f'{p}_packs_epi32({c[2]}, {c[3]})), order)')
                 L.append(f'        {d["storei"]}((void *)(out + {g} * t->out_stride + (t->x + {lanes * j}) * 4), {packed});')
     L.append('    }')
     L.append('}')
@@ -115,16 +127,20 @@ def main():
     body.append('')
     for isa, lanes, max_acc, target, dpbusd in ISAS:
         names = {}
-        for k in KS:
-            for o, x in blockings(max_acc):
-                name, code = kernel(isa, lanes, k, o, x, dpbusd)
-                names[(k, o, x)] = name
-                body.append(code)
-                body.append('')
-        body.append(f'vsr_i8_kernel vsr_i8_{isa}_kernel(int kernel, int outputs, int vectors) {{')
-        body.append('    switch (kernel * 10000 + outputs * 100 + vectors) {')
-        for (k, o, x), name in names.items():
-            body.append(f'    case {k * 10000 + o * 100 + x}: return {name};')
+        for packed in (False, True):
+            for k in KS:
+                if packed and k == 1:
+                    continue  # one tap: the plain kernel reads the packed row the same way
+                for o, x in blockings(max_acc):
+                    name, code = kernel(isa, lanes, k, o, x, dpbusd, packed)
+                    names[(packed, k, o, x)] = name
+                    body.append(code)
+                    body.append('')
+        body.append(f'vsr_i8_kernel vsr_i8_{isa}_kernel(int kernel, int outputs, int vectors, int packed_rows) {{')
+        body.append('    if (packed_rows && kernel == 1) packed_rows = 0;')
+        body.append('    switch (packed_rows * 1000000 + kernel * 10000 + outputs * 100 + vectors) {')
+        for (packed, k, o, x), name in names.items():
+            body.append(f'    case {int(packed) * 1000000 + k * 10000 + o * 100 + x}: return {name};')
         body.append('    default: return NULL;')
         body.append('    }')
         body.append('}')

@@ -35,9 +35,11 @@ typedef struct {
 
 typedef void (*vsr_i8_kernel)(const vsr_i8_tile *tile);
 
-/// The kernel for kernel size k, O outputs, X vectors, or NULL when not generated. Call a zmm
-/// kernel only on AVX512-VNNI, ymm_evex on AVX512-VL + VNNI, ymm_vex on AVX-VNNI.
-vsr_i8_kernel vsr_i8_zmm_kernel(int kernel, int outputs, int vectors);
-vsr_i8_kernel vsr_i8_ymm_evex_kernel(int kernel, int outputs, int vectors);
-vsr_i8_kernel vsr_i8_ymm_vex_kernel(int kernel, int outputs, int vectors);
+/// The kernel for kernel size k, O outputs, X vectors, or NULL when not generated. `packed_rows`:
+/// the first layer's form, whose one input channel is packed as 4 neighbouring pixels per word
+/// (weights: [ky][ceil(k/4)][o], each word the taps kx = 4m...4m+3). Call a zmm kernel only on
+/// AVX512-VNNI, ymm_evex on AVX512-VL + VNNI, ymm_vex on AVX-VNNI.
+vsr_i8_kernel vsr_i8_zmm_kernel(int kernel, int outputs, int vectors, int packed_rows);
+vsr_i8_kernel vsr_i8_ymm_evex_kernel(int kernel, int outputs, int vectors, int packed_rows);
+vsr_i8_kernel vsr_i8_ymm_vex_kernel(int kernel, int outputs, int vectors, int packed_rows);
 #endif

@@ -28,11 +28,12 @@ public enum Int8ISA: String, Sendable, CaseIterable {
     /// Every set this CPU can run (the tests compare each with the reference).
     public static var available: [Int8ISA] { allCases.filter(\.isAvailable) }
 
-    func kernel(_ k: Int, outputs: Int, vectors: Int) -> vsr_i8_kernel? {
+    func kernel(_ k: Int, outputs: Int, vectors: Int, packedRows: Bool) -> vsr_i8_kernel? {
+        let (k, o, x, p) = (Int32(k), Int32(outputs), Int32(vectors), Int32(packedRows ? 1 : 0))
         switch self {
-        case .zmm: vsr_i8_zmm_kernel(Int32(k), Int32(outputs), Int32(vectors))
-        case .ymmVEX: vsr_i8_ymm_vex_kernel(Int32(k), Int32(outputs), Int32(vectors))
-        case .ymmEVEX: vsr_i8_ymm_evex_kernel(Int32(k), Int32(outputs), Int32(vectors))
+        case .zmm: return vsr_i8_zmm_kernel(k, o, x, p)
+        case .ymmVEX: return vsr_i8_ymm_vex_kernel(k, o, x, p)
+        case .ymmEVEX: return vsr_i8_ymm_evex_kernel(k, o, x, p)
         }
     }
 }

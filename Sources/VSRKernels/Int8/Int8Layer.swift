@@ -5,6 +5,9 @@ import CKernelsInt8
 /// vpdpbusd broadcasts), the input zero point folded into the accumulator's start
 /// (-zeroPoint * sum of weights), and the requantisation constants per output channel.
 ///
+/// The first layer reads the luma "packed by rows": each word holds 4 neighbouring pixels, so its
+/// weights are [ky][ceil(k/4)][o] words of 4 horizontal taps (see scripts/gen_int8_kernels.py).
+///
 /// Intermediate layers store u8 in channel groups of 4: their outputs are padded to a multiple of
 /// 4 (padded channels have zero weights and come out as the zero point, and the next layer gives
 /// them zero weights). The last layer stores floats for the fp32 pixel shuffle and residual.
@@ -15,6 +18,8 @@ final class Int8Layer: @unchecked Sendable {
     /// Output channels as stored: rounded up to 4 for a u8 store.
     let storedChannels: Int
     let storesFloat: Bool
+    /// The first layer's input form: 4 neighbouring pixels per word instead of 4 channels.
+    let packedRows: Bool
     let isa: Int8ISA
     let blocking: LayerBlocking
     /// The next layer's input quantisation (unused by the float store).
@@ -36,7 +41,9 @@ final class Int8Layer: @unchecked Sendable {
 
     /// `output`: the next layer's input quantisation, or nil for the last layer (float store).
     init(_ l: ConvLayer, _ q: Int8Quantization.Layer, output: Int8Quantization.Activations?, isa: Int8ISA,
-         blocking: LayerBlocking? = nil) {
+         packedRows: Bool, blocking: LayerBlocking? = nil) {
+        precondition(!packedRows || l.inChannels == 1)
+        self.packedRows = packedRows
         kernel = l.kernel
         inChannels = l.inChannels
         outChannels = l.outChannels
@@ -49,7 +56,9 @@ final class Int8Layer: @unchecked Sendable {
         precondition(Int8Layer.candidates(storedChannels: storedChannels, storesFloat: storesFloat, isa: isa).contains(choice))
         self.blocking = choice
         let k = l.kernel, k2 = k * k, n = storedChannels
-        words = .allocate(capacity: groups * k2 * n + n)
+        // Words per output channel and group: k*k taps, or k rows of ceil(k/4) packed taps.
+        let taps = packedRows ? k * ((k + 3) / 4) : k2
+        words = .allocate(capacity: groups * taps * n + n)
         floats = .allocate(capacity: 3 * n)
         let slopes: [Float] = switch l.activation {
         case .none: [Float](repeating: 1, count: l.outChannels)
@@ -59,7 +68,7 @@ final class Int8Layer: @unchecked Sendable {
         }
         var blocks: [Block] = [], kernels: [vsr_i8_kernel] = []
         var w = words
-        let bias = words + groups * k2 * n
+        let bias = words + groups * taps * n
         let scale = floats, offset = floats + n, slope = floats + 2 * n
         for o in 0..<n {
             let real = o < l.outChannels
@@ -74,23 +83,26 @@ final class Int8Layer: @unchecked Sendable {
             let m = min(choice.outputs, n - o0)
             let start = w
             for g in 0..<groups {
-                for t in 0..<k2 {
+                for t in 0..<taps {
                     for o in 0..<m {
                         var word: UInt32 = 0
                         for j in 0..<4 {
-                            let c = g * 4 + j, oc = o0 + o
-                            guard c < l.inChannels, oc < l.outChannels else { continue }
-                            word |= UInt32(UInt8(bitPattern: q.weights[(oc * l.inChannels + c) * k2 + t])) << (8 * j)
+                            // Byte j: input channel 4g+j at tap t, or (packed rows) tap kx = 4m'+j of row ky.
+                            let (ky, mx) = t.quotientAndRemainder(dividingBy: (k + 3) / 4)
+                            let (c, tap) = packedRows ? (0, 4 * mx + j < k ? ky * k + 4 * mx + j : -1) : (g * 4 + j, t)
+                            let oc = o0 + o
+                            guard c < l.inChannels, oc < l.outChannels, tap >= 0 else { continue }
+                            word |= UInt32(UInt8(bitPattern: q.weights[(oc * l.inChannels + c) * k2 + tap])) << (8 * j)
                         }
-                        w[(g * k2 + t) * m + o] = Int32(bitPattern: word)
+                        w[(g * taps + t) * m + o] = Int32(bitPattern: word)
                     }
                 }
             }
-            w += groups * k2 * m
+            w += groups * taps * m
             blocks.append(Block(firstChannel: o0, weights: start, bias: bias + o0, scale: scale + o0,
                                 offset: offset + o0, slope: slope + o0))
             for v in 1...choice.vectors {
-                guard let f = isa.kernel(k, outputs: m, vectors: v) else {
+                guard let f = isa.kernel(k, outputs: m, vectors: v, packedRows: packedRows) else {
                     preconditionFailure("no int8 kernel k\(k) o\(m) x\(v) for \(isa)")
                 }
                 kernels.append(f)

@@ -19,12 +19,14 @@ final class Int8Network: Sendable {
         switch blocking {
         case .measured:
             let tuned = network.layers.indices.map { i in
-                Int8Tuner.tune(network.layers[i], q.layers[i], output: output(i), isa: isa)
+                Int8Tuner.tune(network.layers[i], q.layers[i], output: output(i), isa: isa, packedRows: i == 0)
             }
             layers = tuned.map(\.layer)
             measuredGmacs = tuned.map(\.gmacs)
         case .standard, .explicit:
-            layers = network.layers.indices.map { Int8Layer(network.layers[$0], q.layers[$0], output: output($0), isa: isa) }
+            layers = network.layers.indices.map {
+                Int8Layer(network.layers[$0], q.layers[$0], output: output($0), isa: isa, packedRows: $0 == 0)
+            }
             measuredGmacs = nil
         }
         taps = BicubicTaps(scale: network.scale)
@@ -39,7 +41,7 @@ final class Int8Network: Sendable {
         let last = network.layers.count - 1
         layers = network.layers.indices.map { i in
             Int8Layer(network.layers[i], q.layers[i], output: i == last ? nil : q.layers[i + 1].input, isa: isa,
-                      blocking: blockings[i])
+                      packedRows: i == 0, blocking: blockings[i])
         }
         measuredGmacs = nil
         taps = BicubicTaps(scale: network.scale)
@@ -52,7 +54,7 @@ enum Int8Tuner {
     static let width = 480
 
     static func tune(_ l: ConvLayer, _ q: Int8Quantization.Layer, output: Int8Quantization.Activations?,
-                     isa: Int8ISA) -> (layer: Int8Layer, gmacs: Double) {
+                     isa: Int8ISA, packedRows: Bool) -> (layer: Int8Layer, gmacs: Double) {
         let margin = Int8StreamingExecutor.margin
         let groups = (l.inChannels + 3) / 4, stored = output == nil ? l.outChannels : (l.outChannels + 3) / 4 * 4
         let groupStride = (margin + width + margin) * 4
@@ -67,7 +69,7 @@ enum Int8Tuner {
         let outStride = output == nil ? margin + width + margin : groupStride
         var best: Int8Layer? = nil, bestTime = UInt64.max
         for c in Int8Layer.candidates(storedChannels: stored, storesFloat: output == nil, isa: isa) {
-            let packed = Int8Layer(l, q, output: output, isa: isa, blocking: c)
+            let packed = Int8Layer(l, q, output: output, isa: isa, packedRows: packedRows, blocking: c)
             var fastest = UInt64.max
             for _ in 0..<5 {
                 let start = DispatchTime.now().uptimeNanoseconds

@@ -4,6 +4,9 @@
 /// instead of float rows, a quarter of the bytes. The last layer's floats go through the shared
 /// fp32 pixel shuffle and bicubic residual. 8-bit planes only (the worker runs fp32 for deeper ones).
 ///
+/// The first layer's ring holds the luma packed by rows (4 neighbouring pixels per word), which
+/// saves its kernels the 3 zero channels a 1-channel group would carry.
+///
 /// Zero padding is the quantised zero: every ring is filled with its layer's input zero point,
 /// margins and rows outside the image included, and the columns past the width are reset to it
 /// after each row.
@@ -115,11 +118,22 @@ final class Int8StreamingExecutor {
         }
     }
 
-    /// Luma bytes into channel 0 of group row 0 (channels 1-3 stay zero: their weights are zero).
+    /// The luma row packed for the first layer: the word at pixel x holds samples x...x+3 (zero
+    /// outside the row), for x from -3 (the left padding's words reach into the row) to width-1;
+    /// words further out stay zero.
     private func loadLuma(row y: Int, into out: UnsafeMutablePointer<UInt8>) {
-        let r = source.row8(y)
+        let r = source.row8(y), w = width
         let words = UnsafeMutableRawPointer(out)
-        for x in 0..<width { words.storeBytes(of: UInt32(r[x]), toByteOffset: x &* 4, as: UInt32.self) }
+        // Whole words straight from the row where all 4 samples are inside it.
+        let inside = max(0, w - 3)
+        for x in 0..<inside {
+            words.storeBytes(of: UnsafeRawPointer(r + x).loadUnaligned(as: UInt32.self), toByteOffset: x &* 4, as: UInt32.self)
+        }
+        for x in min(-3, inside)..<w where x < 0 || x >= inside {
+            var word: UInt32 = 0
+            for j in 0..<4 where x + j >= 0 && x + j < w { word |= UInt32(r[x + j]) << (8 * j) }
+            words.storeBytes(of: word, toByteOffset: x * 4, as: UInt32.self)
+        }
     }
 
     /// Columns past the width were computed from padding: back to the zero point, which the next
