@@ -11,8 +11,9 @@ O*X vpdpbusd per channel group and tap; kx unrolled, groups and ky loops.
 
 The store requantises: y = float(acc) * scale[o] + offset[o] (one FMA), PReLU (slope 1 = none,
 0 = ReLU), then either floats (the last layer, whose outputs the fp32 pixel shuffle takes) or
-u8 = round(y / next_scale + next_zero_point) clamped to 0...255, four channels packed into each
-32-bit lane of the next layer's group row. Every step is exact IEEE arithmetic in a fixed order,
+u8 = round(y / next_scale[o] + next_zero_point[o]) clamped to 0...255 (activations are quantised
+per channel; their scales are folded into the next layer's weights), four channels packed into
+each 32-bit lane of the next layer's group row. Every step is exact IEEE arithmetic in a fixed order,
 which the scalar reference (VSRTestSupport.Int8ReferenceExecutor) repeats: results are bit-identical.
 
 Variants: zmm (AVX512-VNNI, 16 pixels, up to 24 accumulators) and ymm (8 pixels, 12 accumulators)
@@ -91,7 +92,6 @@ def kernel(isa, lanes, k, o, x, dpbusd, packed_rows=False):
             L.append(f'        {p}_storeu_ps(out + {i} * t->out_stride + t->x + {lanes * j}, y{i}_{j});')
     if o % 4 == 0:
         L.append('    } else {')
-        L.append(f'        const {vf} inv = {p}_set1_ps(t->out_inverse_scale), zp = {p}_set1_ps(t->out_zero_point);')
         L.append(f'        const {vf} hi = {p}_set1_ps(255.0f);')
         # Transposes 4 channels x 4 pixels of bytes within each 128-bit lane into 4 pixels x 4 channels.
         L.append(f'        const {vi} order = _mm512_broadcast_i32x4(_mm_setr_epi8(0, 4, 8, 12, 1, 5, 9, 13, 2, 6, 10, 14, 3, 7, 11, 15));'
@@ -102,7 +102,8 @@ def kernel(isa, lanes, k, o, x, dpbusd, packed_rows=False):
             for j in range(x):
                 # Only the upper clamp in float: below 0 the packs saturate (a huge negative value
                 # converts to INT_MIN, which saturates to 0 too).
-                L.append(f'        const {vi} q{i}_{j} = {p}_cvtps_epi32({p}_min_ps({p}_fmadd_ps(y{i}_{j}, inv, zp), hi));')
+                L.append(f'        const {vi} q{i}_{j} = {p}_cvtps_epi32({p}_min_ps({p}_fmadd_ps(y{i}_{j}, '
+                         f'{p}_set1_ps(t->out_inverse_scale[{i}]), {p}_set1_ps(t->out_zero_point[{i}])), hi));')
         for g in range(o // 4):
             for j in range(x):
                 c = [f'q{4 * g + n}_{j}' for n in range(4)]

@@ -47,7 +47,9 @@ extension ReferenceShapes {
             let perOut = l.inChannels * l.kernel * l.kernel
             let scales = (0..<l.outChannels).map { o in max(l.weights[o * perOut..<(o + 1) * perOut].map(abs).max() ?? 0, 1e-6) / 127 }
             let weights = l.weights.indices.map { Int8((l.weights[$0] / scales[$0 / perOut]).rounded()) }
-            return .init(weights: weights, weightScales: scales, input: i == 0 ? .luma : .init(scale: 1 / 128, zeroPoint: 32))
+            let input = Int8Quantization.Activations(scales: [Float](repeating: 1 / 128, count: l.inChannels),
+                                                     zeroPoints: [UInt8](repeating: 32, count: l.inChannels))
+            return .init(weights: weights, weightScales: scales, input: i == 0 ? .luma : input)
         })
         return n
     }

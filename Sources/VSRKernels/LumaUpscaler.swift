@@ -6,7 +6,13 @@
 public protocol LumaUpscaler: Sendable {
     var name: String { get }
     var scale: Int { get }
+    /// The arithmetic 8-bit frames run in: "fp32" or "int8".
+    var precision: String { get }
     func makeWorker() -> any LumaUpscaleWorker
+}
+
+extension LumaUpscaler {
+    public var precision: String { "fp32" }
 }
 
 public protocol LumaUpscaleWorker: AnyObject {

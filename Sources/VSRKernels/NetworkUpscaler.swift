@@ -8,6 +8,7 @@ public struct NetworkUpscaler: LumaUpscaler {
     public let name: String
     public let bandsPerFrame: Int
     public var scale: Int { compiled.network.scale }
+    public var precision: String { compiled.runsInt8 ? "int8" : "fp32" }
 
     public init(_ compiled: CompiledNetwork, name: String, bandsPerFrame: Int = 1) {
         self.compiled = compiled

@@ -85,13 +85,19 @@ public enum ModelCatalog {
         return .file(model)
     }
 
-    /// The luma upscaler for `--model NAME --scale N`.
-    public static func upscaler(named name: String, scale: Int, bandsPerFrame: Int = 1) throws -> any LumaUpscaler {
+    /// The luma upscaler for `--model NAME --scale N [--precision P]`.
+    public static func upscaler(named name: String, scale: Int, bandsPerFrame: Int = 1,
+                                precision: Precision = .auto) throws -> any LumaUpscaler {
         switch try resolve(name, scale: scale) {
         case .bicubic:
             return BicubicUpscaler(scale: scale)
         case .file(let model):
-            return NetworkUpscaler(try CompiledNetwork(model.network), name: model.metadata.name, bandsPerFrame: bandsPerFrame)
+            do {
+                let compiled = try CompiledNetwork(model.network, precision: precision)
+                return NetworkUpscaler(compiled, name: model.metadata.name, bandsPerFrame: bandsPerFrame)
+            } catch {
+                throw ModelCatalogError.precision("\(model.metadata.name): \(error.description)")
+            }
         }
     }
 }
@@ -100,6 +106,7 @@ public enum ModelCatalogError: Error, CustomStringConvertible {
     case unknown(String)
     case notInstalled(String, scale: Int, searched: [String])
     case wrongScale(String, Int, Int)
+    case precision(String)
 
     public var description: String {
         switch self {
@@ -109,6 +116,8 @@ public enum ModelCatalogError: Error, CustomStringConvertible {
             "the model '\(n)' for x\(s) is not installed (looked in \(folders.joined(separator: ", "))); use --model bicubic or a .safetensors path"
         case .wrongScale(let p, let has, let want):
             "\(p) is a x\(has) model, but --scale \(want) was asked for"
+        case .precision(let why):
+            why
         }
     }
 }

@@ -43,16 +43,21 @@ public struct ModelFile: Sendable {
         let tensors = file.tensors
 
         var layers: [ConvLayer] = []
+        var int8Layers: [Int8Quantization.Layer] = []
         var used: Set<String> = []
         for (i, l) in metadata.layers.enumerated() {
-            func tensor(_ suffix: String, _ shape: [Int]) throws(ModelFileError) -> [Float] {
+            func checked(_ suffix: String, _ shape: [Int], _ dtype: String) throws(ModelFileError) -> SafetensorsFile.Tensor {
                 let name = "layers.\(i).\(suffix)"
                 guard let t = tensors[name] else { throw fail("is missing tensor '\(name)'") }
                 guard t.shape == shape else {
                     throw fail("tensor '\(name)' has shape \(t.shape) but the metadata says \(shape)")
                 }
+                guard t.dtype == dtype else { throw fail("tensor '\(name)' is \(t.dtype); it must be \(dtype)") }
                 used.insert(name)
-                return t.values
+                return t
+            }
+            func tensor(_ suffix: String, _ shape: [Int]) throws(ModelFileError) -> [Float] {
+                try checked(suffix, shape, "F32").values
             }
             let w = try tensor("weight", [l.outChannels, l.inChannels, l.kernel, l.kernel])
             let b = try tensor("bias", [l.outChannels])
@@ -65,11 +70,20 @@ public struct ModelFile: Sendable {
             }
             layers.append(ConvLayer(kernel: l.kernel, inChannels: l.inChannels, outChannels: l.outChannels,
                                     weights: w, bias: b, activation: activation))
+            if let a = metadata.int8Activations {
+                let q = try checked("weight_q", [l.outChannels, l.inChannels, l.kernel, l.kernel], "I8").int8
+                let s = try tensor("weight_scale", [l.outChannels])
+                int8Layers.append(.init(weights: q, weightScales: s, input: i == 0 ? .luma : a[i - 1]))
+            }
         }
         let extra = Set(tensors.keys).subtracting(used)
         if let name = extra.sorted().first { throw fail("has tensor '\(name)' that the architecture does not use") }
-        network = Network(layers: layers, scale: metadata.scale, residual: metadata.residual)
+        network = Network(layers: layers, scale: metadata.scale, residual: metadata.residual,
+                          int8: int8Layers.isEmpty ? nil : Int8Quantization(layers: int8Layers))
         do { try network.validate() } catch { throw fail(error.description) }
+        if let q = network.int8 {
+            do { try q.validate(for: network) } catch { throw fail("has int8 data vsr cannot use: \(error.description)") }
+        }
     }
 }
 
@@ -91,13 +105,18 @@ public struct ModelMetadata: Sendable {
     /// x264 CRF, on `videoClip`.
     public let videoGain: [Int: Double]
     public let videoClip: String?
+    /// Format 2: the quantisation of layers 1... inputs (nil: fp32 only).
+    public let int8Activations: [Int8Quantization.Activations]?
+    /// What quantize.py measured the int8 form to lose on held-out training patches, in dB.
+    public let int8HeldOutLoss: Double?
 
     init(json: String, path: String) throws(ModelFileError) {
         let fail = { (why: String) in ModelFileError(path, why) }
         guard let o = (try? JSONSerialization.jsonObject(with: Data(json.utf8))) as? [String: Any] else {
             throw fail("has __metadata__.vsr that is not a JSON object")
         }
-        guard (o["format"] as? Int) == 1 else { throw fail("has an unknown format version \(o["format"] ?? "none") (this vsr reads 1)") }
+        let format = o["format"] as? Int
+        guard format == 1 || format == 2 else { throw fail("has an unknown format version \(o["format"] ?? "none") (this vsr reads 1 and 2)") }
         guard let scale = o["scale"] as? Int, [2, 3, 4].contains(scale) else { throw fail("has no scale of 2, 3 or 4") }
         guard let r = Network.Residual(rawValue: o["residual"] as? String ?? "none") else {
             throw fail("has an unknown residual mode '\(o["residual"] ?? "")' (none or bicubic)")
@@ -139,6 +158,35 @@ public struct ModelMetadata: Sendable {
             if let c = Int(crf), let g = (v as? [String: Any])?["gain_over_lanczos"] as? Double { gains[c] = g }
         }
         videoGain = gains
+        // Format 2: the int8 form (training/quantize.py): the u8 quantisation of every layer's
+        // input but the first (the luma itself).
+        if format == 2 {
+            guard let int8 = o["int8"] as? [String: Any], let list = int8["activations"] as? [[String: Any]],
+                  list.count == layers.count - 1 else {
+                throw fail("is format 2 but has no int8.activations entry for each layer after the first")
+            }
+            var acts: [Int8Quantization.Activations] = []
+            for (i, a) in list.enumerated() {
+                let channels = layers[i + 1].inChannels
+                guard let s = (a["scale"] as? [NSNumber])?.map(\.doubleValue), let z = a["zero_point"] as? [Int],
+                      s.count == channels, z.count == channels,
+                      s.allSatisfy({ $0.isFinite && $0 > 0 && Float($0) > 0 && Float($0).isFinite }),
+                      z.allSatisfy({ (0...255).contains($0) }) else {
+                    throw fail("int8.activations[\(i)] needs \(channels) positive scales and \(channels) zero points 0...255")
+                }
+                acts.append(.init(scales: s.map { Float($0) }, zeroPoints: z.map { UInt8($0) }))
+            }
+            int8Activations = acts
+            if let h = int8["held_out_psnr"] as? [String: Any], let f = (h["fp32"] as? NSNumber)?.doubleValue,
+               let q = (h["int8"] as? NSNumber)?.doubleValue {
+                int8HeldOutLoss = f - q
+            } else {
+                int8HeldOutLoss = nil
+            }
+        } else {
+            int8Activations = nil
+            int8HeldOutLoss = nil
+        }
     }
 }
 

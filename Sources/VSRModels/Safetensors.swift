@@ -1,12 +1,17 @@
 import Foundation
 
-/// A parsed safetensors file with F32 tensors: 8-byte little-endian header length, a JSON
+/// A parsed safetensors file with F32 tensors (and I8 ones, the int8 weights of format 2): 8-byte little-endian header length, a JSON
 /// header {name: {dtype, shape, data_offsets}, "__metadata__": {string: string}}, raw data.
 /// Everything is checked before use; nothing is read outside the buffer.
 public struct SafetensorsFile: Sendable {
     public struct Tensor: Sendable {
+        /// "F32" or "I8".
+        public let dtype: String
         public let shape: [Int]
+        /// F32 tensors' values (empty for I8).
         public let values: [Float]
+        /// I8 tensors' values (empty for F32).
+        public let int8: [Int8]
     }
     public let tensors: [String: Tensor]
     public let metadata: [String: String]
@@ -38,31 +43,37 @@ public struct SafetensorsFile: Sendable {
                   let shape = t["shape"] as? [Int], let offsets = t["data_offsets"] as? [Int], offsets.count == 2 else {
                 throw fail("tensor '\(name)' has a malformed entry")
             }
-            guard dtype == "F32" else { throw fail("tensor '\(name)' is \(dtype); vsr reads F32 tensors") }
+            guard dtype == "F32" || dtype == "I8" else { throw fail("tensor '\(name)' is \(dtype); vsr reads F32 and I8 tensors") }
+            let size = dtype == "F32" ? 4 : 1
             guard shape.count <= 4, shape.allSatisfy({ $0 >= 0 && $0 <= 1 << 24 }) else {
                 throw fail("tensor '\(name)' has an implausible shape \(shape)")
             }
             // Each dimension is at most 2^24 but their product need not fit: multiply with overflow
             // checks (a [2^24, 2^24, 2^16] shape trapped here).
             var count = 1
-            for d in shape + [4] {
+            for d in shape + [size] {
                 let (product, overflow) = count.multipliedReportingOverflow(by: d)
                 guard !overflow, product <= body.count else {
                     throw fail("tensor '\(name)' has shape \(shape), larger than the file's \(body.count) bytes of data")
                 }
                 count = product
             }
-            count /= 4
+            count /= size
             let (lo, hi) = (offsets[0], offsets[1])
             guard lo >= 0, hi >= lo, hi <= body.count else {
                 throw fail("tensor '\(name)' lies outside the file (bytes \(lo)..<\(hi) of \(body.count)): truncated?")
             }
-            guard hi - lo == count * 4 else { throw fail("tensor '\(name)' has \(hi - lo) bytes for shape \(shape)") }
+            guard hi - lo == count * size else { throw fail("tensor '\(name)' has \(hi - lo) bytes for shape \(shape)") }
+            if size == 1 {
+                let bytes = body.withUnsafeBytes { (raw: UnsafeRawBufferPointer) in (0..<count).map { Int8(bitPattern: raw[lo + $0]) } }
+                tensors[name] = Tensor(dtype: dtype, shape: shape, values: [], int8: bytes)
+                continue
+            }
             let values = body.withUnsafeBytes { raw in
                 (0..<count).map { Float(bitPattern: UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: lo + $0 * 4, as: UInt32.self))) }
             }
             guard values.allSatisfy(\.isFinite) else { throw fail("tensor '\(name)' contains NaN or infinite values") }
-            tensors[name] = Tensor(shape: shape, values: values)
+            tensors[name] = Tensor(dtype: dtype, shape: shape, values: values, int8: [])
         }
         self.tensors = tensors
         self.metadata = metadata

@@ -8,6 +8,9 @@ import VSRMedia
 /// upscales the LR luma (BT.601, unrounded: fed as 16-bit samples), the result is rounded to 8
 /// bits and compared with the HR luma, `scale` pixels cropped from every border. The bicubic
 /// baseline is MATLAB's bicubic upscale of the same LR image, rounded, then its luma.
+///
+/// `lumaBits: 8` rounds the LR luma to 8 bits first, as video delivers it: what the int8 engine
+/// takes (it runs 8-bit planes only), and the fp32 figure to compare int8 with.
 public enum Evaluation {
     public struct Score: Sendable, Codable {
         public let name: String
@@ -45,7 +48,8 @@ public enum Evaluation {
     }
 
     public static func run(dataset folder: String, scale: Int, upscaler: any LumaUpscaler,
-                           saveImages: String? = nil) throws -> Report {
+                           lumaBits: Int = 16, saveImages: String? = nil) throws -> Report {
+        precondition(lumaBits == 8 || lumaBits == 16)
         let files = try images(in: folder)
         guard !files.isEmpty else { throw EvaluationError.noImages(folder) }
         let worker = upscaler.makeWorker()
@@ -69,7 +73,9 @@ public enum Evaluation {
             bicubic.append(Score(name: name, psnr: Metrics.psnr(hrY, bicubicY, width: w, height: h, border: scale),
                                  ssim: Metrics.ssim(hrY, bicubicY, width: w, height: h, border: scale)))
 
-            let srY = superResolve(Metrics.luma(lr, channels: c), width: lw, height: lh, scale: scale, worker: worker)
+            let lrY = Metrics.luma(lr, channels: c)
+            let srY = lumaBits == 8 ? superResolve8(lrY, width: lw, height: lh, scale: scale, worker: worker)
+                : superResolve(lrY, width: lw, height: lh, scale: scale, worker: worker)
             model.append(Score(name: name, psnr: Metrics.psnr(hrY, srY, width: w, height: h, border: scale),
                                ssim: Metrics.ssim(hrY, srY, width: w, height: h, border: scale)))
             if let saveImages {
@@ -96,6 +102,20 @@ public enum Evaluation {
             }
         }
         return dst.map { min(max((Double($0) / 256).rounded(), 0), 255) }
+    }
+
+    /// LR luma rounded to 8 bits -> upscaled 8-bit luma (the int8 engine's input).
+    static func superResolve8(_ y: [Double], width w: Int, height h: Int, scale r: Int,
+                              worker: any LumaUpscaleWorker) -> [Double] {
+        var src = y.map { UInt8(min(max($0.rounded(), 0), 255)) }
+        var dst = [UInt8](repeating: 0, count: w * h * r * r)
+        src.withUnsafeMutableBytes { s in
+            dst.withUnsafeMutableBytes { d in
+                worker.upscale(LumaPlane(base: s.baseAddress!, width: w, height: h, rowBytes: w, bitDepth: 8),
+                               into: LumaPlane(base: d.baseAddress!, width: w * r, height: h * r, rowBytes: w * r, bitDepth: 8))
+            }
+        }
+        return dst.map { Double($0) }
     }
 
     /// Writes the SR luma with the bicubic image's chroma as a PNG (BT.601, MATLAB's ycbcr).

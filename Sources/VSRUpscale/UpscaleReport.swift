@@ -13,6 +13,8 @@ public struct UpscaleReport: Codable, Sendable {
     }
     public let input: String
     public let model: String
+    /// "fp32" or "int8" (nil in reports of older versions).
+    public let precision: String?
     public let scale: Int
     public let frames: Int
     public let seconds: Double
@@ -25,7 +27,7 @@ public struct UpscaleReport: Codable, Sendable {
     public let stages: [String: StageReport]
     public let peakRssMb: Double
 
-    public init(summary: UpscaleSummary, job: UpscaleJob, model: String, scale: Int) {
+    public init(summary: UpscaleSummary, job: UpscaleJob, model: String, precision: String, scale: Int) {
         let threads = Double(max(1, job.options.workers ?? ProcessInfo.processInfo.activeProcessorCount))
         var stages: [String: StageReport] = [:]
         for stage in StageClock.Stage.allCases {
@@ -39,6 +41,7 @@ public struct UpscaleReport: Codable, Sendable {
         getrusage(RUSAGE_SELF.rawValue, &usage)
         input = job.options.input
         self.model = model
+        self.precision = precision
         self.scale = scale
         frames = summary.framesOut
         seconds = round3(summary.seconds)

@@ -22,6 +22,9 @@ struct Eval: ParsableCommand {
     @Flag(help: "Print one JSON object.")
     var json = false
 
+    @Option(help: "LR luma as the model sees it: 16 (unrounded, the published convention) or 8 (rounded, as video delivers it). Default 16, or 8 when the model runs int8 (the int8 engine takes 8-bit planes).")
+    var lumaBits: Int?
+
     @Option(help: "Also write each super-resolved image (PNG) into this folder.")
     var saveImages: String?
 
@@ -30,16 +33,22 @@ struct Eval: ParsableCommand {
         try reportingErrors {
             // The published convention is clean bicubic LR: the paper family unless asked otherwise.
             let model = models.chosenModel(lossyInput: false, input: "clean bicubic LR") { Terminal.note($0) }
-            let upscaler = try ModelCatalog.upscaler(named: model, scale: models.scale)
+            let upscaler = try ModelCatalog.upscaler(named: model, scale: models.scale, precision: models.precision)
             if let saveImages { try FileManager.default.createDirectory(atPath: saveImages, withIntermediateDirectories: true) }
-            let report = try Evaluation.run(dataset: dataset, scale: models.scale, upscaler: upscaler, saveImages: saveImages)
+            let int8 = upscaler.precision == "int8"
+            if let lumaBits, lumaBits != 8 && lumaBits != 16 { throw ValidationError("--luma-bits must be 8 or 16") }
+            if int8 && lumaBits == 16 { throw ValidationError("--luma-bits 16 needs --precision fp32: the int8 engine takes 8-bit luma") }
+            let bits = lumaBits ?? (int8 ? 8 : 16)
+            let report = try Evaluation.run(dataset: dataset, scale: models.scale, upscaler: upscaler, lumaBits: bits,
+                                            saveImages: saveImages)
             if json {
                 let encoder = JSONEncoder()
                 encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
                 print(String(decoding: try encoder.encode(report), as: UTF8.self))
                 return
             }
-            print("\(report.dataset) x\(models.scale): \(report.model.name) vs bicubic (Y-PSNR dB / SSIM)")
+            let how = bits == 8 ? ", \(upscaler.precision), 8-bit LR luma" : ""
+            print("\(report.dataset) x\(models.scale): \(report.model.name)\(how) vs bicubic (Y-PSNR dB / SSIM)")
             for (m, b) in zip(report.model.images, report.bicubic.images) {
                 print(String(format: "  %-12@ %7.3f / %.4f   bicubic %7.3f / %.4f", m.name as NSString, m.psnr, m.ssim, b.psnr, b.ssim))
             }

@@ -26,6 +26,9 @@ struct EvalVideo: ParsableCommand {
     @Option(name: .customLong("model"), help: "Model to measure (repeatable): fast, balanced, quality, camera-balanced, ... or a .safetensors path (default: balanced and camera-balanced).")
     var models: [String] = []
 
+    @Option(help: "Arithmetic: auto (int8 where the CPU has VNNI and the model carries int8 data), int8 or fp32.")
+    var precision: Precision = .auto
+
     @Option(help: "Comma-separated CRF values; 'clean' skips the encoder.")
     var crf = "23,28,33"
 
@@ -77,7 +80,7 @@ struct EvalVideo: ParsableCommand {
             // By default both families' balanced model, side by side.
             let defaults = ["balanced", "camera-balanced"].filter { ModelCatalog.bundledPath($0, scale: scale) != nil }
             let upscalers = try (models.isEmpty ? defaults : models).map {
-                try ModelCatalog.upscaler(named: $0, scale: scale)
+                try ModelCatalog.upscaler(named: $0, scale: scale, precision: precision)
             }
             var o = VideoEvaluation.Options()
             o.scale = scale

@@ -1,5 +1,6 @@
 import ArgumentParser
 import VSRMedia
+import VSRKernels
 import VSRModels
 
 /// The options every command that upscales shares.
@@ -12,6 +13,9 @@ struct ModelOptions: ParsableArguments {
 
     @Option(help: "Model family for a size: auto (camera for lossy video such as H.264, paper for lossless input and images), camera or paper.")
     var family: ModelCatalog.Family = .auto
+
+    @Option(help: "Arithmetic: auto (int8 where the CPU has VNNI and the model carries int8 data, else fp32), int8 or fp32.")
+    var precision: Precision = .auto
 
     func validate() throws {
         guard [2, 3, 4].contains(scale) else { throw ValidationError("--scale must be 2, 3 or 4 (got \(scale))") }
@@ -38,3 +42,4 @@ struct ModelOptions: ParsableArguments {
 }
 
 extension ModelCatalog.Family: ExpressibleByArgument {}
+extension Precision: ExpressibleByArgument {}

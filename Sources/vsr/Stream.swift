@@ -100,7 +100,8 @@ struct StreamCommand: ParsableCommand {
             let bands = endpoints.count == 1 && workers == nil ? cores : 1
             // Live cameras send H.264/H.265: the camera family unless --family or --model says otherwise.
             let model = models.chosenModel(lossyInput: true, input: "a live stream") { if !quiet { Terminal.note($0) } }
-            let upscaler = try ModelCatalog.upscaler(named: model, scale: models.scale, bandsPerFrame: bands)
+            let upscaler = try ModelCatalog.upscaler(named: model, scale: models.scale, bandsPerFrame: bands,
+                                                         precision: models.precision)
             let json = progress == .json
             let job = StreamJob(endpoints: endpoints, settings: settings, upscaler: upscaler,
                                 notify: { if !quiet { Terminal.note($0) } },

@@ -132,7 +132,7 @@ struct Upscale: ParsableCommand {
             }
             let model = Batch.isPipe(input) ? models.chosenModel(lossyInput: true, input: "a pipe", note: note)
                 : models.chosenModel(forFile: input, note: note)
-            let upscaler = try ModelCatalog.upscaler(named: model, scale: models.scale)
+            let upscaler = try ModelCatalog.upscaler(named: model, scale: models.scale, precision: models.precision)
             var o = encoding.options(input: input, output: output)
             o.workers = workers
             o.overwrite = overwrite
@@ -165,11 +165,12 @@ struct Upscale: ParsableCommand {
                 throw ExitCode.interrupted
             }
             if report == .json {
-                let line = JSONLine.encode(UpscaleReport(summary: summary, job: job, model: upscaler.name, scale: models.scale))
+                let line = JSONLine.encode(UpscaleReport(summary: summary, job: job, model: upscaler.name, precision: upscaler.precision,
+                                                        scale: models.scale))
                 if Batch.isPipe(output) { Terminal.write(line + "\n") } else { print(line) }
                 return
             }
-            printSummary(summary, model: upscaler.name)
+            printSummary(summary, model: Self.label(upscaler))
         }
     }
 
@@ -186,7 +187,7 @@ struct Upscale: ParsableCommand {
 
     private func runSegmented(_ o: UpscaleOptions, upscaler: any LumaUpscaler, model: String, seconds: Double) throws {
         let outputOptions = OutputOptions(model: model, modelFile: modelStamp(model, scale: models.scale),
-                                          scale: models.scale, options: o)
+                                          scale: models.scale, precision: upscaler.precision, options: o)
         let job = SegmentedUpscale(options: o, upscaler: upscaler, outputOptions: outputOptions, notify: note)
         let plan = try job.prepare(segmentSeconds: seconds, restart: restart)
         let interrupts = InterruptHandler { Terminal.note("stopping: the finished segments are kept; run the same command to resume") }
@@ -204,13 +205,16 @@ struct Upscale: ParsableCommand {
                            + "(finished segments are kept in \(summary.path))")
             throw ExitCode.interrupted
         }
-        printSummary(summary, model: upscaler.name)
+        printSummary(summary, model: Self.label(upscaler))
     }
 
     /// `--segment K --manifest M`: one segment, with the model and options the manifest names.
     private func runSegment(_ index: Int, manifest path: String) throws {
         let m = try SegmentManifest.load(path)
-        let upscaler = try ModelCatalog.upscaler(named: m.options.model, scale: m.options.scale)
+        // The manifest's arithmetic, so every node's segments match (a node without VNNI cannot
+        // make int8 segments: it says so instead of mixing fp32 ones in).
+        let precision: Precision = m.options.precision == "int8" ? .int8 : .fp32
+        let upscaler = try ModelCatalog.upscaler(named: m.options.model, scale: m.options.scale, precision: precision)
         if modelStamp(m.options.model, scale: m.options.scale) != m.options.modelFile {
             throw ValidationError("the model \(m.options.model) on this machine is not the one the manifest was planned with")
         }
@@ -243,6 +247,11 @@ struct Upscale: ParsableCommand {
     }
 
     private func note(_ s: String) { if !quiet { Terminal.note(s) } }
+
+    /// "balanced-x2", or "balanced-x2, int8" when the VNNI engine runs it.
+    static func label(_ upscaler: any LumaUpscaler) -> String {
+        upscaler.precision == "int8" ? "\(upscaler.name), int8" : upscaler.name
+    }
 
     @Sendable static func pauseNote(_ paused: Bool) {
         Terminal.note(paused ? "paused (space resumes, q stops)" : "resumed")

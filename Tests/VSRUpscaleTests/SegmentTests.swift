@@ -43,7 +43,7 @@ struct SegmentTests {
     }
 
     static func outputOptions(_ o: UpscaleOptions) -> OutputOptions {
-        OutputOptions(model: "bicubic", modelFile: nil, scale: 2, options: o)
+        OutputOptions(model: "bicubic", modelFile: nil, scale: 2, precision: "fp32", options: o)
     }
 
     /// Upscales in segments of `seconds`; returns the job's notes.

@@ -22,10 +22,13 @@ def vsr_metadata(header):
     return json.loads(header['__metadata__']['vsr'])
 
 
+DTYPES = {'F32': '<f4', 'I8': 'i1'}
+
+
 def read_tensors(path):
-    """(name -> float32 array, vsr metadata dict)."""
+    """(name -> array (float32, or int8 for the int8 weights), vsr metadata dict)."""
     header, body = read_header(path)
-    tensors = {k: np.frombuffer(body[v['data_offsets'][0]:v['data_offsets'][1]], dtype='<f4').reshape(v['shape']).copy()
+    tensors = {k: np.frombuffer(body[v['data_offsets'][0]:v['data_offsets'][1]], dtype=DTYPES[v['dtype']]).reshape(v['shape']).copy()
                for k, v in header.items() if k != '__metadata__'}
     return tensors, vsr_metadata(header)
 
@@ -47,8 +50,9 @@ def write_header(path, header, body):
 def write_safetensors(path, tensors: dict, metadata: dict):
     header, blobs, offset = {}, [], 0
     for name, array in tensors.items():
-        a = np.ascontiguousarray(array, dtype='<f4')
-        header[name] = {'dtype': 'F32', 'shape': list(a.shape),
+        dtype = 'I8' if np.asarray(array).dtype == np.int8 else 'F32'
+        a = np.ascontiguousarray(array, dtype=DTYPES[dtype])
+        header[name] = {'dtype': dtype, 'shape': list(a.shape),
                         'data_offsets': [offset, offset + a.nbytes]}
         blobs.append(a.tobytes())
         offset += a.nbytes

@@ -22,9 +22,10 @@ typedef struct {
     const float *scale;
     const float *offset;
     const float *slope;
-    /// The next layer's input quantisation (u8 store): 1 / scale and zero point.
-    float out_inverse_scale;
-    float out_zero_point;
+    /// Per output channel, its quantisation as the next layer's input (u8 store): 1 / scale and
+    /// the zero point (a float holding an integer 0...255).
+    const float *out_inverse_scale;
+    const float *out_zero_point;
     /// u8 store: the block's first group row at column 0; float store: first channel row.
     void *out;
     /// Bytes between output group rows (u8), or floats between channel rows (float).

@@ -3,7 +3,8 @@ import CKernelsInt8
 /// A convolution prepared for the int8 kernels: s8 weights packed once at load into
 /// [block][group][ky][kx][o], four input channels' weights in each 32-bit word (the operand
 /// vpdpbusd broadcasts), the input zero point folded into the accumulator's start
-/// (-zeroPoint * sum of weights), and the requantisation constants per output channel.
+/// (-sum over channels of zeroPoint[c] * weights), and the requantisation constants per output
+/// channel.
 ///
 /// The first layer reads the luma "packed by rows": each word holds 4 neighbouring pixels, so its
 /// weights are [ky][ceil(k/4)][o] words of 4 horizontal taps (see scripts/gen_int8_kernels.py).
@@ -22,8 +23,8 @@ final class Int8Layer: @unchecked Sendable {
     let packedRows: Bool
     let isa: Int8ISA
     let blocking: LayerBlocking
-    /// The next layer's input quantisation (unused by the float store).
-    let output: Int8Quantization.Activations
+    /// The next layer's input quantisation (nil for the float store).
+    let output: Int8Quantization.Activations?
     private let blocks: UnsafeMutableBufferPointer<Block>
     /// kernels[b * blocking.vectors + n - 1] computes n vectors for block b.
     private let kernels: UnsafeMutableBufferPointer<vsr_i8_kernel>
@@ -37,6 +38,8 @@ final class Int8Layer: @unchecked Sendable {
         let scale: UnsafePointer<Float>
         let offset: UnsafePointer<Float>
         let slope: UnsafePointer<Float>
+        let inverse: UnsafePointer<Float>
+        let zero: UnsafePointer<Float>
     }
 
     /// `output`: the next layer's input quantisation, or nil for the last layer (float store).
@@ -51,7 +54,7 @@ final class Int8Layer: @unchecked Sendable {
         storesFloat = output == nil
         storedChannels = storesFloat ? l.outChannels : (l.outChannels + 3) / 4 * 4
         self.isa = isa
-        self.output = output ?? .luma
+        self.output = output
         let choice = blocking ?? Int8Layer.defaultBlocking(storedChannels: storedChannels, storesFloat: storesFloat, isa: isa)
         precondition(Int8Layer.candidates(storedChannels: storedChannels, storesFloat: storesFloat, isa: isa).contains(choice))
         self.blocking = choice
@@ -59,7 +62,7 @@ final class Int8Layer: @unchecked Sendable {
         // Words per output channel and group: k*k taps, or k rows of ceil(k/4) packed taps.
         let taps = packedRows ? k * ((k + 3) / 4) : k2
         words = .allocate(capacity: groups * taps * n + n)
-        floats = .allocate(capacity: 3 * n)
+        floats = .allocate(capacity: 5 * n)
         let slopes: [Float] = switch l.activation {
         case .none: [Float](repeating: 1, count: l.outChannels)
         case .relu: [Float](repeating: 0, count: l.outChannels)
@@ -70,14 +73,21 @@ final class Int8Layer: @unchecked Sendable {
         var w = words
         let bias = words + groups * taps * n
         let scale = floats, offset = floats + n, slope = floats + 2 * n
+        let inverse = floats + 3 * n, zero = floats + 4 * n
         for o in 0..<n {
             let real = o < l.outChannels
             var sum: Int32 = 0
-            if real { for c in 0..<l.inChannels { for t in 0..<k2 { sum += Int32(q.weights[(o * l.inChannels + c) * k2 + t]) } } }
-            bias[o] = -Int32(q.input.zeroPoint) * sum
-            scale[o] = real ? q.weightScales[o] * q.input.scale : 0
+            if real {
+                for c in 0..<l.inChannels {
+                    for t in 0..<k2 { sum -= Int32(q.input.zeroPoints[c]) * Int32(q.weights[(o * l.inChannels + c) * k2 + t]) }
+                }
+            }
+            bias[o] = sum
+            scale[o] = real ? q.weightScales[o] : 0
             offset[o] = real ? l.bias[o] : 0
             slope[o] = real ? slopes[o] : 1
+            inverse[o] = real && output != nil ? 1 / output!.scales[o] : 1
+            zero[o] = real && output != nil ? Float(output!.zeroPoints[o]) : 0
         }
         for o0 in stride(from: 0, to: n, by: choice.outputs) {
             let m = min(choice.outputs, n - o0)
@@ -100,7 +110,7 @@ final class Int8Layer: @unchecked Sendable {
             }
             w += groups * taps * m
             blocks.append(Block(firstChannel: o0, weights: start, bias: bias + o0, scale: scale + o0,
-                                offset: offset + o0, slope: slope + o0))
+                                offset: offset + o0, slope: slope + o0, inverse: inverse + o0, zero: zero + o0))
             for v in 1...choice.vectors {
                 guard let f = isa.kernel(k, outputs: m, vectors: v, packedRows: packedRows) else {
                     preconditionFailure("no int8 kernel k\(k) o\(m) x\(v) for \(isa)")
@@ -131,8 +141,6 @@ final class Int8Layer: @unchecked Sendable {
         tile.rows = rows
         tile.group_stride = Int64(groupStride)
         tile.groups = Int64(groups)
-        tile.out_inverse_scale = 1 / output.scale
-        tile.out_zero_point = Float(output.zeroPoint)
         tile.out_stride = Int64(outStride)
         tile.store_float = storesFloat ? 1 : 0
         let lanes = isa.lanes, x = blocking.vectors
@@ -147,6 +155,8 @@ final class Int8Layer: @unchecked Sendable {
                 tile.scale = block.scale
                 tile.offset = block.offset
                 tile.slope = block.slope
+                tile.out_inverse_scale = block.inverse
+                tile.out_zero_point = block.zero
                 tile.out = storesFloat ? out + block.firstChannel &* outStride &* 4 : out + block.firstChannel / 4 &* outStride
                 kernels[b &* x &+ n &- 1](&tile)
             }

@@ -1,21 +1,26 @@
-/// How a network runs in int8 (docs/MODEL_FORMAT.md, format 2): per layer, s8 weights with one
-/// scale per output channel (weight = scale * q), and the u8 quantisation of the layer's input
-/// (value = scale * (q - zeroPoint)). Layer 0's input is the luma sample itself (scale 1/255,
-/// zero point 0), so 8-bit video enters the network without rounding.
+/// How a network runs in int8 (docs/MODEL_FORMAT.md, format 2).
+///
+/// Activations are u8 per channel: input channel c of a layer holds value = scales[c] * (q -
+/// zeroPoints[c]). Each layer's s8 weights already carry its input scales: weightScales[o] *
+/// weights[o][c][ky][kx] approximates weight[o][c][ky][kx] * input.scales[c] (one weight scale per
+/// output channel), so an output is weightScales[o] * sum(weights * (q - zeroPoint)) + bias, and
+/// per-channel activation scales cost the kernels nothing. Layer 0's input is the 8-bit luma itself
+/// (scale 1/255, zero point 0).
 public struct Int8Quantization: Sendable {
     public struct Activations: Sendable, Equatable {
-        public var scale: Float
-        public var zeroPoint: UInt8
-        public init(scale: Float, zeroPoint: UInt8) {
-            self.scale = scale
-            self.zeroPoint = zeroPoint
+        public var scales: [Float]
+        public var zeroPoints: [UInt8]
+        public init(scales: [Float], zeroPoints: [UInt8]) {
+            self.scales = scales
+            self.zeroPoints = zeroPoints
         }
         /// 8-bit luma as the networks see it (luma/255).
-        public static let luma = Activations(scale: 1 / 255, zeroPoint: 0)
+        public static let luma = Activations(scales: [1 / 255], zeroPoints: [0])
+        public var channels: Int { scales.count }
     }
 
     public struct Layer: Sendable {
-        /// [out][in][ky][kx], the fp32 weights' layout.
+        /// [out][in][ky][kx], the fp32 weights' layout, input scales folded in.
         public var weights: [Int8]
         public var weightScales: [Float]
         public var input: Activations
@@ -32,7 +37,7 @@ public struct Int8Quantization: Sendable {
 
 extension Int8Quantization {
     /// Checks the quantisation against the network it belongs to.
-    func validate(for network: Network) throws(NetworkError) {
+    public func validate(for network: Network) throws(NetworkError) {
         guard layers.count == network.layers.count else {
             throw NetworkError(description: "int8 data for \(layers.count) layers; the network has \(network.layers.count)")
         }
@@ -40,7 +45,10 @@ extension Int8Quantization {
             guard q.weights.count == l.weights.count, q.weightScales.count == l.outChannels else {
                 throw NetworkError(description: "layer \(i): int8 weights or scales do not match the layer's shape")
             }
-            guard q.weightScales.allSatisfy({ $0.isFinite && $0 > 0 }), q.input.scale.isFinite, q.input.scale > 0 else {
+            guard q.input.scales.count == l.inChannels, q.input.zeroPoints.count == l.inChannels else {
+                throw NetworkError(description: "layer \(i): int8 input quantisation for \(q.input.scales.count) channels; the layer takes \(l.inChannels)")
+            }
+            guard q.weightScales.allSatisfy({ $0.isFinite && $0 > 0 }), q.input.scales.allSatisfy({ $0.isFinite && $0 > 0 }) else {
                 throw NetworkError(description: "layer \(i): int8 scales must be finite and positive")
             }
             if case .tanh = l.activation {

@@ -17,6 +17,8 @@ final class Int8StreamingExecutor {
     private var groupStride = 0
     /// Floats per channel row of the last layer.
     private var floatStride = 0
+    /// Pixel columns of a group row from column 0 on (the right margin included).
+    private var pixelsAfterMargin = 0
     private var rings: [Ring] = []
     /// zeroRows[i]: rows outside the image for layer i (its input zero point everywhere).
     private var zeroRows: [UnsafeMutablePointer<UInt8>] = []
@@ -30,7 +32,8 @@ final class Int8StreamingExecutor {
         let base: UnsafeMutablePointer<UInt8>
         let capacity: Int      // rows
         let rowBytes: Int      // groups * groupStride
-        let zeroPoint: UInt8
+        /// Per group: its 4 channels' zero points as one word (padded channels 0).
+        let zeroWords: [UInt32]
         var next = 0           // the next row index to produce
         func slot(_ y: Int) -> UnsafeMutablePointer<UInt8> { base + (y % capacity) * rowBytes }
     }
@@ -60,16 +63,21 @@ final class Int8StreamingExecutor {
         freeBuffers()
         width = w
         let pixels = Self.margin + (w + 15) / 16 * 16 + Self.margin
+        pixelsAfterMargin = pixels - Self.margin
         groupStride = pixels * 4
         floatStride = pixels
         for (i, l) in net.layers.enumerated() {
-            let zero = i == 0 ? 0 : net.layers[i - 1].output.zeroPoint
+            let points = i == 0 ? [0] : net.layers[i - 1].output!.zeroPoints
+            let words = (0..<l.groups).map { g in
+                (0..<4).reduce(UInt32(0)) { w, j in g * 4 + j < points.count ? w | UInt32(points[g * 4 + j]) << (8 * j) : w }
+            }
             let rowBytes = l.groups * groupStride
             let base = UnsafeMutablePointer<UInt8>.allocate(capacity: l.kernel * rowBytes)
-            base.initialize(repeating: zero, count: l.kernel * rowBytes)  // margins keep the zero point
-            rings.append(Ring(base: base, capacity: l.kernel, rowBytes: rowBytes, zeroPoint: zero))
+            // Margins keep the zero points for good; ring 0 (packed luma) starts at zero.
+            for row in 0..<l.kernel { fillZero(base + row * rowBytes, words, from: -Self.margin, to: pixelsAfterMargin) }
+            rings.append(Ring(base: base, capacity: l.kernel, rowBytes: rowBytes, zeroWords: words))
             let z = UnsafeMutablePointer<UInt8>.allocate(capacity: rowBytes)
-            z.initialize(repeating: zero, count: rowBytes)
+            fillZero(z, words, from: -Self.margin, to: pixelsAfterMargin)
             zeroRows.append(z)
         }
         let r = net.network.scale
@@ -112,7 +120,8 @@ final class Int8StreamingExecutor {
                 let p = net.layers[j - 1].kernel / 2
                 produce(ring: j - 1, upTo: min(y + p, source.height - 1))
                 convolve(layer: j - 1, row: y, into: UnsafeMutableRawPointer(slot + Self.margin * 4), outStride: groupStride)
-                resetTail(slot, groups: net.layers[j].groups, zeroPoint: rings[j].zeroPoint)
+                let vectors = (width + net.isa.lanes - 1) / net.isa.lanes
+                fillZero(slot, rings[j].zeroWords, from: width, to: vectors * net.isa.lanes)
             }
             rings[j].next = y + 1
         }
@@ -136,13 +145,15 @@ final class Int8StreamingExecutor {
         }
     }
 
-    /// Columns past the width were computed from padding: back to the zero point, which the next
-    /// layer reads as its right-hand padding.
-    private func resetTail(_ slot: UnsafeMutablePointer<UInt8>, groups: Int, zeroPoint: UInt8) {
-        let vectors = (width + net.isa.lanes - 1) / net.isa.lanes
-        let tail = (vectors * net.isa.lanes - width) * 4
-        guard tail > 0 else { return }
-        for g in 0..<groups { (slot + g * groupStride + (Self.margin + width) * 4).update(repeating: zeroPoint, count: tail) }
+    /// Sets pixel columns [x0, x1) of every group of a row (`row`: group 0 at column -margin) to
+    /// the zero points. After each row, the columns past the width, which the kernels computed
+    /// from padding: the next layer reads them as its right-hand padding.
+    private func fillZero(_ row: UnsafeMutablePointer<UInt8>, _ words: [UInt32], from x0: Int, to x1: Int) {
+        guard x1 > x0 else { return }
+        for (g, word) in words.enumerated() {
+            let start = UnsafeMutableRawPointer(row + g * groupStride + (Self.margin + x0) * 4)
+            for x in 0..<(x1 - x0) { start.storeBytes(of: word, toByteOffset: x * 4, as: UInt32.self) }
+        }
     }
 
     private func convolve(layer i: Int, row y: Int, into out: UnsafeMutableRawPointer, outStride: Int) {

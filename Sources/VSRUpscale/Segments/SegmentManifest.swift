@@ -22,6 +22,8 @@ public struct OutputOptions: Sendable, Codable, Equatable {
     /// Size and modification time of the model file (a retrained file invalidates the segments).
     public var modelFile: FileStamp?
     public var scale: Int
+    /// The arithmetic the segments were made with ("int8", "fp32"; nil in manifests before int8: fp32).
+    public var precision: String?
     public var encoder: String
     /// The encoder was vsr's choice (libx265 for HDR input, else libx264).
     public var encoderIsDefault: Bool
@@ -31,10 +33,11 @@ public struct OutputOptions: Sendable, Codable, Equatable {
     /// Audio, subtitles, data: kept, converted or left out.
     public var keep: KeepOptions
 
-    public init(model: String, modelFile: FileStamp?, scale: Int, options o: UpscaleOptions) {
+    public init(model: String, modelFile: FileStamp?, scale: Int, precision: String, options o: UpscaleOptions) {
         self.model = model
         self.modelFile = modelFile
         self.scale = scale
+        self.precision = precision
         encoder = o.encoder
         encoderIsDefault = o.encoderIsDefault
         crf = o.crf
@@ -49,6 +52,9 @@ public struct OutputOptions: Sendable, Codable, Equatable {
         if model != old.model { return "--model \(old.model) -> \(model)" }
         if modelFile != old.modelFile { return "the model file \(model) changed" }
         if scale != old.scale { return "--scale \(old.scale) -> \(scale)" }
+        if (precision ?? "fp32") != (old.precision ?? "fp32") {
+            return "--precision \(old.precision ?? "fp32") -> \(precision ?? "fp32") (int8 needs VNNI and int8 data in the model)"
+        }
         if encoder != old.encoder { return "--encoder \(old.encoder) -> \(encoder)" }
         if crf != old.crf { return "--crf \(text(old.crf)) -> \(text(crf))" }
         if preset != old.preset { return "--preset \(text(old.preset)) -> \(text(preset))" }
