@@ -17,7 +17,7 @@ fi
 echo "== kernels"
 $VSR bench kernels --json > "$OUT/kernels.json"
 
-echo "== peers (ONNX Runtime, OpenCV dnn, oneDNN through PyTorch) on the same networks"
+echo "== peers (ONNX Runtime, OpenCV dnn, OpenVINO fp32 and NNCF int8, oneDNN through PyTorch) on the same networks"
 python3 -m venv "$OUT/venv"
 "$OUT/venv/bin/pip" install -q -r benchmarks/requirements-peers.txt
 for size in 640x360 960x540; do
@@ -25,6 +25,7 @@ for size in 640x360 960x540; do
   python3 training/export_onnx.py "$OUT/onnx-$size" "$w" "$h" > /dev/null 2>&1
   "$OUT/venv/bin/python" benchmarks/peers.py "$OUT/onnx-$size" "$w" "$h" 1 2 > "$OUT/peers-$size.json" 2> /dev/null
   python3 benchmarks/onednn.py "$w" "$h" 1 2 > "$OUT/onednn-$size.json" 2> /dev/null
+  "$OUT/venv/bin/python" benchmarks/openvino_peer.py "$OUT/onnx-$size" "$w" "$h" 1 2 > "$OUT/openvino-$size.json" 2> /dev/null
 done
 
 echo "== FFmpeg's sr filter (native backend) on the ESPCN(64,32) network"

@@ -47,7 +47,15 @@ for f in peer_files:
         engine = {'onnxruntime': 'ort', 'opencv': 'cv', 'oneDNN': 'dnnl'}[r['engine'].split()[0]]
         peers[(engine, r['model'], r['width'], r['height'], r['threads'])] = r['ms_median']
 engines = sorted({r['engine'] for f in peer_files for r in json.load(open(f))})
-for r in kernels['results']:
+openvino = {}
+ov_files = glob.glob(os.path.join(out, 'openvino-*.json'))
+for f in ov_files:
+    for r in json.load(open(f)):
+        openvino[(r['engine'].split()[-1], r['model'], r['width'], r['height'], r['threads'])] = r['ms_median']
+ov_engine = next((r['engine'].rsplit(' ', 1)[0] for f in ov_files for r in json.load(open(f))), None)
+fp32_rows = [r for r in kernels['results'] if r.get('precision', 'fp32') == 'fp32']
+int8_rows = {(r['model'], r['width'], r['height'], r['threads']): r for r in kernels['results'] if r.get('precision') == 'int8'}
+for r in fp32_rows:
     key = (r['model'], r['width'], r['height'], r['threads'])
     times = [peers.get((e,) + key) for e in ('ort', 'cv', 'dnnl')]
     macs = r['gflops'] * 1e9 * r['ms_median'] / 1000 / 2 / (r['width'] * r['height'])
@@ -57,6 +65,27 @@ for r in kernels['results']:
                  f'{r["gflops"]:.1f} | {r["percent_of_peak"]:.1f} | ' + ' | '.join(map(fmt, times)) + ' | '
                  + ' | '.join(map(ratio, times)) + ' |')
 lines += ['', f'Peers: {", ".join(engines)}. "vs" columns: the peer\'s time divided by vsr\'s (above 1: vsr is faster).', '']
+if int8_rows:
+    vnni = machine.get('vnni_gmacs_1t')
+    lines += ['## Kernels in int8 (AVX512-VNNI)', '',
+              'The same networks through vsr\'s int8 engine (u8 activations x s8 weights, `vpdpbusd`; bundled models with '
+              'their own calibrated int8 data, reference shapes with synthetic int8 data) beside vsr fp32, and OpenVINO '
+              + (f'({ov_engine}) ' if ov_engine else '') + 'in fp32 and in int8 (NNCF post-training quantisation, '
+              '`benchmarks/openvino_peer.py`). % VNNI peak: of the measured `vpdpbusd` rate'
+              + (f' ({vnni:.0f} G multiply-adds/s on one thread).' if vnni else '.'), '',
+              '| network | input | threads | vsr fp32 ms | vsr int8 ms | int8 speed-up | % VNNI peak | OpenVINO fp32 ms | OpenVINO int8 ms | vs OpenVINO int8 |',
+              '|---|---|---:|---:|---:|---:|---:|---:|---:|---:|']
+    for r in fp32_rows:
+        key = (r['model'], r['width'], r['height'], r['threads'])
+        q = int8_rows.get(key)
+        if not q:
+            continue
+        ovf, ovq = openvino.get(('fp32',) + key), openvino.get(('int8',) + key)
+        fmt = lambda v: f'{v:.1f}' if v else '—'
+        lines.append(f'| {r["model"]} | {r["width"]}x{r["height"]} | {r["threads"]} | {r["ms_median"]:.1f} | {q["ms_median"]:.1f} | '
+                     f'{r["ms_median"] / q["ms_median"]:.2f}x | {q["percent_of_peak"]:.1f} | {fmt(ovf)} | {fmt(ovq)} | '
+                     + (f'**{ovq / q["ms_median"]:.2f}x**' if ovq else '—') + ' |')
+    lines += ['']
 sr = load('ffmpeg-sr.json')
 if sr:
     ours = next((r for r in kernels['results'] if r['model'] == sr['model'] and r['width'] == sr['width'] and r['threads'] == machine['cores']), None)

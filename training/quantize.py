@@ -195,6 +195,22 @@ def qat(layers, acts, residual, scale, steps, seed, camera):
     return [[w.detach(), b.detach(), act, None if s is None else s.detach()] for w, b, act, s in tuned]
 
 
+PARITY_DIR = os.path.join(HERE, '..', 'Tests', 'VSRModelsTests', 'Fixtures')
+
+
+def write_int8_fixture(layers, acts, residual, scale, model):
+    """The parity fixture's 8-bit input (train.py's) and this simulation's int8 output: a Swift
+    test runs the file's int8 form on it and compares (the engine's own rounding may flip a code
+    near .5, so within a small tolerance)."""
+    rng = np.random.default_rng(1234)
+    codes = rng.integers(16, 236, size=(13, 17)).astype(np.float32)
+    codes[4:9, 5:12] = np.round(np.linspace(16, 235, 35)).reshape(5, 7)
+    with torch.no_grad():
+        y = forward(layers, torch.from_numpy(codes / 255.0)[None, None].float(), residual, scale, acts, quant_weights=True)
+    write_safetensors(os.path.join(PARITY_DIR, f'parity-int8-{model}'), {'input_codes': codes, 'output': y[0, 0].numpy()},
+                      {'model': model})
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument('models', nargs='+')
@@ -236,6 +252,7 @@ def main():
                         'calibration': how,
                         'held_out_psnr': {'fp32': round(fp32, 3), 'int8': round(int8, 3)}}
         write_safetensors(path, out, {'vsr': arch})
+        write_int8_fixture(int8_layers, acts, residual, scale, os.path.basename(path))
         print(f'{os.path.basename(path)}: held-out PSNR fp32 {fp32:.3f} dB, int8 {int8:.3f} dB '
               f'({int8 - fp32:+.3f}); {time.time() - start:.0f} s', flush=True)
 

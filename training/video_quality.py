@@ -30,7 +30,7 @@ def main():
         header, body = read_header(path)
         vsr = json.loads(header['__metadata__']['vsr'])
         out = subprocess.run([VSR, 'eval-video', a.clip, '--scale', str(vsr['scale']), '--model', path,
-                              '--crf', ','.join(map(str, CRFS)), '--frames', str(a.frames), '--no-ssim', '--json'],
+                              '--crf', ','.join(map(str, CRFS)), '--frames', str(a.frames), '--no-ssim', '--precision', 'fp32', '--json'],
                              capture_output=True, text=True, check=True).stdout
         report = json.loads(out)
         crf = {}

@@ -33,7 +33,10 @@ struct Eval: ParsableCommand {
         try reportingErrors {
             // The published convention is clean bicubic LR: the paper family unless asked otherwise.
             let model = models.chosenModel(lossyInput: false, input: "clean bicubic LR") { Terminal.note($0) }
-            let upscaler = try ModelCatalog.upscaler(named: model, scale: models.scale, precision: models.precision)
+            // The published convention feeds unrounded luma, which only fp32 takes: auto means fp32
+            // here; --precision int8 measures the int8 engine (on 8-bit luma).
+            let precision = models.precision == .auto ? .fp32 : models.precision
+            let upscaler = try ModelCatalog.upscaler(named: model, scale: models.scale, precision: precision)
             if let saveImages { try FileManager.default.createDirectory(atPath: saveImages, withIntermediateDirectories: true) }
             let int8 = upscaler.precision == "int8"
             if let lumaBits, lumaBits != 8 && lumaBits != 16 { throw ValidationError("--luma-bits must be 8 or 16") }
