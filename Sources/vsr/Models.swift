@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import VSRBench
+import VSRKernels
 import VSRModels
 
 struct Models: ParsableCommand {
@@ -48,11 +49,15 @@ struct Models: ParsableCommand {
         }
         let speeds = SpeedCache.load()
         func speed(_ m: ModelFile) -> String { speeds[m.metadata.name].map { String(format: "%.1f", $0.fps) } ?? "-" }
+        func int8(_ m: ModelFile) -> String {
+            guard m.network.int8 != nil else { return "-" }
+            return m.metadata.int8HeldOutLoss.map { String(format: "%+.3f", -$0) } ?? "yes"
+        }
         let header = ["model", "scale", "params", "MAC/px", "fps 640x360", "Set5 PSNR / SSIM", "Set14 PSNR / SSIM",
-                      "x264 CRF 23 / 28 / 33 vs lanczos"]
+                      "x264 CRF 23 / 28 / 33 vs lanczos", "int8"]
         let rows = models.map { m in
             [m.metadata.name, "x\(m.network.scale)", "\(m.network.parameterCount)", "\(m.network.macsPerPixel)", speed(m),
-             quality(m, "Set5"), quality(m, "Set14"), video(m)]
+             quality(m, "Set5"), quality(m, "Set14"), video(m), int8(m)]
         }
         let widths = header.indices.map { c in ([header] + rows).map { $0[c].count }.max()! }
         for row in [header] + rows {
@@ -72,6 +77,11 @@ struct Models: ParsableCommand {
             print("Set5/Set14: clean bicubic LR (vsr eval). CRF columns: Y-PSNR gain over lanczos in dB on \(clip) "
                   + "downscaled, x264 medium at that CRF (vsr eval-video; training/video_quality.py records them).")
         }
+        if models.contains(where: { $0.network.int8 != nil }) {
+            print("int8: the model carries an int8 form (run where the CPU has VNNI; --precision); the figure is its PSNR "
+                  + "change against fp32 on held-out training patches (training/quantize.py)"
+                  + (Int8ISA.best == nil ? ". This CPU has no VNNI: fp32 runs." : "."))
+        }
         let missing = ModelCatalog.bundledNames.flatMap { n in [2, 3, 4].map { (n, $0) } }
             .filter { n, s in !models.contains { $0.metadata.name == "\(n)-x\(s)" } }
         if !missing.isEmpty {
@@ -87,7 +97,8 @@ struct Models: ParsableCommand {
                        quality: m.metadata.quality.mapValues { ModelEntry.Quality(psnr: $0.psnr, ssim: $0.ssim) },
                        video: m.metadata.videoClip.map { clip in
                            ModelEntry.Video(clip: clip, gainOverLanczos: Dictionary(uniqueKeysWithValues: m.metadata.videoGain.map { (String($0.key), $0.value) }))
-                       })
+                       },
+                       int8: m.network.int8 != nil, int8HeldOutChangeDb: m.metadata.int8HeldOutLoss.map { -$0 })
         }
         print(JSONLine.encode(["models": list], pretty: true))
     }
@@ -109,5 +120,8 @@ struct Models: ParsableCommand {
         /// By dataset (Set5, Set14): Y-PSNR and SSIM on the clean bicubic convention.
         let quality: [String: Quality]
         let video: Video?
+        /// Whether the file carries an int8 form, and its PSNR change against fp32 on held-out patches.
+        let int8: Bool
+        let int8HeldOutChangeDb: Double?
     }
 }
