@@ -20,6 +20,9 @@ from peers import median_ms
 
 
 def main():
+    # NNCF draws its progress bars on stdout: send everything but the JSON to stderr.
+    json_out = os.fdopen(os.dup(1), 'w')
+    os.dup2(2, 1)
     folder, width, height = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
     threads = [int(t) for t in sys.argv[4:]] or [1, 2]
     rng = np.random.default_rng(0)
@@ -42,7 +45,8 @@ def main():
                 results.append({'engine': f'openvino {ov.__version__.split("-")[0]} {label}', 'model': name, 'width': width,
                                 'height': height, 'threads': t, 'ms_median': ms})
                 print(f'{name} {label} {t}t: {ms:.1f} ms', file=sys.stderr)
-    print(json.dumps(results, indent=1))
+    print(json.dumps(results, indent=1), file=json_out)
+    json_out.flush()
 
 
 if __name__ == '__main__':
