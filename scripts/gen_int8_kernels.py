@@ -41,77 +41,92 @@ def blockings(max_acc):
                 yield o, x
 
 
-def ops(lanes):
+def prelude(isa, lanes, dpbusd):
+    """Per ISA: short macros and always-inlined helpers for the requantisation, so each kernel's
+    text is its unrolled multiply-add schedule (the generated file stays small)."""
+    p = '_mm512' if lanes == 16 else '_mm256'
+    vi, vf = ('__m512i', '__m512') if lanes == 16 else ('__m256i', '__m256')
+    bits = lanes * 32
+    A = f'static inline __attribute__((always_inline)) ISA_{isa.upper()}'
     if lanes == 16:
-        return dict(vi='__m512i', vf='__m512', p='_mm512', load='_mm512_loadu_si512',
-                    storei='_mm512_storeu_si512', setzero='_mm512_setzero_ps()')
-    return dict(vi='__m256i', vf='__m256', p='_mm256', load='_mm256_loadu_si256',
-                storei='_mm256_storeu_si256', setzero='_mm256_setzero_ps()')
+        prelu = f'{p}_mask_mul_ps(y, {p}_cmp_ps_mask(y, {p}_setzero_ps(), _CMP_LT_OQ), y, {p}_set1_ps(t->slope[i]))'
+        order = '_mm512_broadcast_i32x4(ORDER)'
+    else:
+        prelu = f'{p}_blendv_ps(y, {p}_mul_ps(y, {p}_set1_ps(t->slope[i])), {p}_cmp_ps(y, {p}_setzero_ps(), _CMP_LT_OQ))'
+        order = '_mm256_broadcastsi128_si256(ORDER)'
+    return f'''
+// ---- {isa}: {lanes} pixels a vector ----
+#define VI {vi}
+#define LD(o) {p}_loadu_si{bits}((const void *)(r + (o)))
+#define BC(n) {p}_set1_epi32(w[n])
+#define DP(a, x, y) a = {dpbusd}(a, x, y)
+#define B(i) {p}_set1_epi32(t->bias[i])
+#define SF(a, i, j) {isa}_sf(t, a, i, j)
+#define SQ(g, j, i, a0, a1, a2, a3) {isa}_sq(t, g, j, i, a0, a1, a2, a3)
+
+/// float(acc) * scale + bias (one FMA), then PReLU (slope 1 = none, 0 = ReLU).
+{A} {vf} {isa}_y(const vsr_i8_tile *t, {vi} a, int i) {{
+    {vf} y = {p}_fmadd_ps({p}_cvtepi32_ps(a), {p}_set1_ps(t->scale[i]), {p}_set1_ps(t->offset[i]));
+    return {prelu};
+}}
+
+/// The float store: channel i's row, `j` pixels into the tile.
+{A} void {isa}_sf(const vsr_i8_tile *t, {vi} a, int i, int j) {{
+    {p}_storeu_ps((float *)t->out + i * t->out_stride + t->x + j, {isa}_y(t, a, i));
+}}
+
+/// The next layer's u8 code: round(min(y / scale + zero point, 255)); below 0 the packs saturate
+/// (a huge negative value converts to INT_MIN, which saturates to 0 too).
+{A} {vi} {isa}_q(const vsr_i8_tile *t, {vi} a, int i) {{
+    return {p}_cvtps_epi32({p}_min_ps({p}_fmadd_ps({isa}_y(t, a, i), {p}_set1_ps(t->out_inverse_scale[i]),
+                                                   {p}_set1_ps(t->out_zero_point[i])), {p}_set1_ps(255.0f)));
+}}
+
+/// Channels i...i+3 into group row g: packs (s32 -> s16) and packus (s16 -> u8), both saturating
+/// per 128-bit lane, then a byte transpose of 4 channels x 4 pixels into 4 pixels x 4 channels.
+{A} void {isa}_sq(const vsr_i8_tile *t, int g, int j, int i, {vi} a0, {vi} a1, {vi} a2, {vi} a3) {{
+    const {vi} v = {p}_packus_epi16({p}_packs_epi32({isa}_q(t, a0, i), {isa}_q(t, a1, i + 1)),
+                                 {p}_packs_epi32({isa}_q(t, a2, i + 2), {isa}_q(t, a3, i + 3)));
+    {p}_storeu_si{bits}((void *)((uint8_t *)t->out + g * t->out_stride + (t->x + j) * 4), {p}_shuffle_epi8(v, {order}));
+}}
+'''
 
 
-def kernel(isa, lanes, k, o, x, dpbusd, packed_rows=False):
+EPILOGUE = '#undef VI\n#undef LD\n#undef BC\n#undef DP\n#undef B\n#undef SF\n#undef SQ\n'
+
+
+def kernel(isa, lanes, k, o, x, packed_rows=False):
     """packed_rows: the first layer's form (one input channel). Its group row holds, for each pixel
     x, the 4 luma samples x...x+3, so a row's k taps take ceil(k/4) vpdpbusd 4 pixels apart instead
     of k with 3 zero channels (3x fewer for k=3, 2.5x for k=5)."""
-    d = ops(lanes)
-    p, vi, vf = d['p'], d['vi'], d['vf']
-    name = f'vsr_i8_{isa}_{"h" if packed_rows else "k"}{k}_o{o}_x{x}'
+    name = f'{isa}_{"h" if packed_rows else "k"}{k}_o{o}_x{x}'
     taps, step = ((k + 3) // 4, 4) if packed_rows else (k, 1)
     L = [f'static ISA_{isa.upper()} void {name}(const vsr_i8_tile *t) {{']
     for i in range(o):
-        L.append(f'    const {vi} b{i} = {p}_set1_epi32(t->bias[{i}]);')
-        L.append('    ' + ' '.join(f'{vi} a{i}_{j} = b{i};' for j in range(x)))
+        L.append('    VI ' + ', '.join(f'a{i}_{j} = B({i})' for j in range(x)) + ';')
     L.append('    const int32_t *w = t->weights;')
     L.append('    const int64_t gs = t->group_stride, x0 = t->x * 4;')
     L.append('    for (int64_t g = 0; g < t->groups; g++) {')
     L.append(f'        for (int ky = 0; ky < {k}; ky++) {{')
     L.append('            const uint8_t *r = t->rows[ky] + x0 + g * gs;')
+    L.append('            VI v;')
     for kx in range(taps):
-        for j in range(x):
-            L.append(f'            const {vi} i{kx}_{j} = {d["load"]}((const void *)(r + {4 * (step * kx + lanes * j)}));')
+        L.append('            { VI ' + ', '.join(f'i{j} = LD({4 * (step * kx + lanes * j)})' for j in range(x)) + ';')
         for i in range(o):
-            L.append(f'            const {vi} w{kx}_{i} = {p}_set1_epi32(w[{kx * o + i}]);')
-            for j in range(x):
-                L.append(f'            a{i}_{j} = {dpbusd}(a{i}_{j}, i{kx}_{j}, w{kx}_{i});')
+            L.append(f'              v = BC({kx * o + i}); ' + ' '.join(f'DP(a{i}_{j}, i{j}, v);' for j in range(x)))
+        L.append('            }')
     L.append(f'            w += {taps * o};')
     L.append('        }')
     L.append('    }')
-    # Requantisation
-    L.append(f'    const {vf} zero = {d["setzero"]};')
-    for i in range(o):
-        for j in range(x):
-            L.append(f'    {vf} y{i}_{j} = {p}_fmadd_ps({p}_cvtepi32_ps(a{i}_{j}), {p}_set1_ps(t->scale[{i}]), {p}_set1_ps(t->offset[{i}]));')
-            if lanes == 16:
-                L.append(f'    y{i}_{j} = {p}_mask_mul_ps(y{i}_{j}, {p}_cmp_ps_mask(y{i}_{j}, zero, _CMP_LT_OQ), y{i}_{j}, {p}_set1_ps(t->slope[{i}]));')
-            else:
-                L.append(f'    y{i}_{j} = {p}_blendv_ps(y{i}_{j}, {p}_mul_ps(y{i}_{j}, {p}_set1_ps(t->slope[{i}])), {p}_cmp_ps(y{i}_{j}, zero, _CMP_LT_OQ));')
     L.append('    if (t->store_float) {')
-    L.append('        float *out = (float *)t->out;')
     for i in range(o):
-        for j in range(x):
-            L.append(f'        {p}_storeu_ps(out + {i} * t->out_stride + t->x + {lanes * j}, y{i}_{j});')
+        L.append('        ' + ' '.join(f'SF(a{i}_{j}, {i}, {lanes * j});' for j in range(x)))
     if o % 4 == 0:
         L.append('    } else {')
-        L.append(f'        const {vf} hi = {p}_set1_ps(255.0f);')
-        # Transposes 4 channels x 4 pixels of bytes within each 128-bit lane into 4 pixels x 4 channels.
-        L.append(f'        const {vi} order = _mm512_broadcast_i32x4(_mm_setr_epi8(0, 4, 8, 12, 1, 5, 9, 13, 2, 6, 10, 14, 3, 7, 11, 15));'
-                 if lanes == 16 else
-                 f'        const {vi} order = {p}_broadcastsi128_si256(_mm_setr_epi8(0, 4, 8, 12, 1, 5, 9, 13, 2, 6, 10, 14, 3, 7, 11, 15));')
-        L.append('        uint8_t *out = (uint8_t *)t->out;')
-        for i in range(o):
-            for j in range(x):
-                # Only the upper clamp in float: below 0 the packs saturate (a huge negative value
-                # converts to INT_MIN, which saturates to 0 too).
-                L.append(f'        const {vi} q{i}_{j} = {p}_cvtps_epi32({p}_min_ps({p}_fmadd_ps(y{i}_{j}, '
-                         f'{p}_set1_ps(t->out_inverse_scale[{i}]), {p}_set1_ps(t->out_zero_point[{i}])), hi));')
         for g in range(o // 4):
             for j in range(x):
-                c = [f'q{4 * g + n}_{j}' for n in range(4)]
-                # packs: s32 -> s16 with saturation, packus: s16 -> u8 with saturation (both per
-                # 128-bit lane), then the byte transpose.
-                packed = (f'{p}_shuffle_epi8({p}_packus_epi16({p}_packs_epi32({c[0]}, {c[1]}), '
-                          f'{p}_packs_epi32({c[2]}, {c[3]})), order)')
-                L.append(f'        {d["storei"]}((void *)(out + {g} * t->out_stride + (t->x + {lanes * j}) * 4), {packed});')
+                c = ', '.join(f'a{4 * g + n}_{j}' for n in range(4))
+                L.append(f'        SQ({g}, {lanes * j}, {4 * g}, {c});')
     L.append('    }')
     L.append('}')
     return name, '\n'.join(L)
@@ -122,21 +137,25 @@ def main():
             '#include "int8_conv.h"',
             '#include <immintrin.h>',
             '#include <stddef.h>',
+            '',
+            '#define ORDER _mm_setr_epi8(0, 4, 8, 12, 1, 5, 9, 13, 2, 6, 10, 14, 3, 7, 11, 15)',
             '']
     for isa, lanes, max_acc, target, _ in ISAS:
         body.append(f'#define ISA_{isa.upper()} __attribute__((target("{target}")))')
     body.append('')
     for isa, lanes, max_acc, target, dpbusd in ISAS:
+        body.append(prelude(isa, lanes, dpbusd))
         names = {}
         for packed in (False, True):
             for k in KS:
                 if packed and k == 1:
                     continue  # one tap: the plain kernel reads the packed row the same way
                 for o, x in blockings(max_acc):
-                    name, code = kernel(isa, lanes, k, o, x, dpbusd, packed)
+                    name, code = kernel(isa, lanes, k, o, x, packed)
                     names[(packed, k, o, x)] = name
                     body.append(code)
                     body.append('')
+        body.append(EPILOGUE)
         body.append(f'vsr_i8_kernel vsr_i8_{isa}_kernel(int kernel, int outputs, int vectors, int packed_rows) {{')
         body.append('    if (packed_rows && kernel == 1) packed_rows = 0;')
         body.append('    switch (packed_rows * 1000000 + kernel * 10000 + outputs * 100 + vectors) {')
