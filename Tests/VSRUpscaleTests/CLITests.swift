@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import VSRBench
+import VSRKernels
 import VSRTestSupport
 
 /// The command line as a user meets it: one error style with documented exit codes, summaries,
@@ -40,6 +41,28 @@ struct CLITests {
         try makeClip(s.path("in.png"), video: "testsrc2=size=40x30", extra: ["-frames:v", "1"])
         let image = try Self.vsr(["upscale", s.path("in.png"), s.path("o.png"), "--model", "bicubic"])
         #expect(image.stdout.contains("image 40x30 -> 80x60") && !image.stdout.contains("fps"), "\(image.stdout)")
+    }
+
+    /// `--precision`: auto runs int8 where the CPU has VNNI (every bundled model has int8 data) and
+    /// the summary says so; fp32 never; a bad value is a usage error.
+    #if DEBUG
+    static let optimised = false
+    #else
+    static let optimised = true
+    #endif
+
+    @Test(.enabled(if: optimised, "the debug vsr tunes and runs its networks with C kernels built at -O0: minutes"))
+    func precisionIsChosenAndReported() throws {
+        let s = Scratch()
+        try makeClip(s.path("in.mp4"), seconds: 0.4, extra: ["-c:v", "libx264"])
+        let auto = try Self.vsr(["upscale", s.path("in.mp4"), s.path("a.mp4"), "--model", "fast", "--progress", "none"])
+        #expect(auto.status == 0, "\(auto)")
+        #expect(auto.stdout.contains("(x2, camera-fast-x2, int8)") == (Int8ISA.best != nil), "\(auto.stdout)")
+        let fp32 = try Self.vsr(["upscale", s.path("in.mp4"), s.path("f.mp4"), "--model", "fast", "--precision", "fp32",
+                                 "--progress", "none"])
+        #expect(fp32.status == 0 && fp32.stdout.contains("(x2, camera-fast-x2)"), "\(fp32.stdout)")
+        let bad = try Self.vsr(["upscale", s.path("in.mp4"), s.path("b.mp4"), "--precision", "int4"])
+        #expect(bad.status == 64 && bad.stderr.hasPrefix("vsr: error:"), "\(bad)")
     }
 
     /// `-` reads stdin and writes stdout (MPEG-TS unless --format), nothing named "-" appears.
