@@ -68,7 +68,8 @@ public final class CompiledNetwork: Sendable {
             return nil
         }
         do {
-            return try Int8Network(network, network.int8!, isa: isa ?? Int8ISA.best!, blocking: blocking)
+            let measure = if case .measured = blocking { true } else { false }
+            return try Int8Network(network, isa: isa ?? Int8ISA.best!, measure: measure)
         } catch {
             if precision == .int8 { throw error }
             return nil

@@ -4,7 +4,8 @@ import CKernelsInt8
 /// int8 engine is measured against, as FMAPeak is for fp32. 64 u8 x s8 multiply-adds per
 /// instruction where an fp32 FMA does 16.
 public enum VNNIPeak {
-    public static var available: Bool { CPUInfo.flags.contains("avx512_vnni") }
+    /// The zmm int8 kernels' CPU check: the probe is the same instructions.
+    public static var available: Bool { Int8ISA.zmm.isAvailable }
 
     /// Giga int8 multiply-adds per second on `threads` threads (nil without AVX512-VNNI).
     public static func measure(threads: Int) -> Double? {

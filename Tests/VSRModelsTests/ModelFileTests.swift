@@ -38,6 +38,19 @@ func tinyModel(scale: Int = 2, activation: String = "prelu", weights: [Float]? =
     return safetensors(t + extra, metadata: ["vsr": meta])
 }
 
+/// Each (label, file bytes, expected text) must be refused with an error naming `path` and saying `expected`.
+func expectRefused(_ cases: [(String, Data, String)], path: String) {
+    for (label, data, expected) in cases {
+        do {
+            _ = try ModelFile(path: path, data: data)
+            Issue.record("\(label): accepted")
+        } catch {
+            #expect(error.description.contains(path), "\(label): \(error)")
+            #expect(error.description.contains(expected), "\(label): \(error)")
+        }
+    }
+}
+
 struct ModelFileTests {
     @Test func loadsAWellFormedFile() throws {
         let m = try ModelFile(path: "tiny", data: tinyModel())
@@ -72,15 +85,7 @@ struct ModelFileTests {
             ("compute beyond the bound", tinyModel(layers: "[" + (0..<20).map { _ in #"{"kernel":5,"in":256,"out":256,"activation":"prelu"}"# }
                 .joined(separator: ",") + "]"), "multiply-adds per pixel"),
         ]
-        for (label, data, expected) in cases {
-            do {
-                _ = try ModelFile(path: "m.safetensors", data: data)
-                Issue.record("\(label): accepted")
-            } catch {
-                #expect(error.description.contains("m.safetensors"), "\(label): \(error)")
-                #expect(error.description.contains(expected), "\(label): \(error)")
-            }
-        }
+        expectRefused(cases, path: "m.safetensors")
     }
 
     /// The file from the reliability report whose shape product overflowed (signal 4): a clear error.
@@ -250,14 +255,6 @@ struct Int8ModelFileTests {
             }, "NaN"),
             ("unknown dtype", Self.file { t, _ in t[5].1 = "I16" }, "I16"),
         ]
-        for (label, data, expected) in cases {
-            do {
-                _ = try ModelFile(path: "m8.safetensors", data: data)
-                Issue.record("\(label): accepted")
-            } catch {
-                #expect(error.description.contains("m8.safetensors"), "\(label): \(error)")
-                #expect(error.description.contains(expected), "\(label): \(error)")
-            }
-        }
+        expectRefused(cases, path: "m8.safetensors")
     }
 }

@@ -10,40 +10,27 @@ final class Int8Network: Sendable {
     /// Single-thread giga multiply-adds per second of each layer's chosen blocking (measured).
     let measuredGmacs: [Double]?
 
-    init(_ network: Network, _ q: Int8Quantization, isa: Int8ISA, blocking: CompiledNetwork.Blocking) throws(NetworkError) {
+    /// `measure`: time every blocking of each layer and keep the fastest (what the product does);
+    /// otherwise `blockings`, one per layer (tests), or the default rule.
+    init(_ network: Network, isa: Int8ISA, measure: Bool, blockings: [LayerBlocking]? = nil) throws(NetworkError) {
+        guard let q = network.int8 else { throw NetworkError(description: "the network has no int8 data") }
         try q.validate(for: network)
         self.network = network
         self.isa = isa
         let last = network.layers.count - 1
-        func output(_ i: Int) -> Int8Quantization.Activations? { i == last ? nil : q.layers[i + 1].input }
-        switch blocking {
-        case .measured:
-            let tuned = network.layers.indices.map { i in
-                Int8Tuner.tune(network.layers[i], q.layers[i], output: output(i), isa: isa, packedRows: i == 0)
+        var layers: [Int8Layer] = [], gmacs: [Double] = []
+        for (i, l) in network.layers.enumerated() {
+            let output = i == last ? nil : q.layers[i + 1].input
+            if measure {
+                let tuned = Int8Tuner.tune(l, q.layers[i], output: output, isa: isa, packedRows: i == 0)
+                layers.append(tuned.layer)
+                gmacs.append(tuned.gmacs)
+            } else {
+                layers.append(Int8Layer(l, q.layers[i], output: output, isa: isa, packedRows: i == 0, blocking: blockings?[i]))
             }
-            layers = tuned.map(\.layer)
-            measuredGmacs = tuned.map(\.gmacs)
-        case .standard, .explicit:
-            layers = network.layers.indices.map {
-                Int8Layer(network.layers[$0], q.layers[$0], output: output($0), isa: isa, packedRows: $0 == 0)
-            }
-            measuredGmacs = nil
         }
-        taps = BicubicTaps(scale: network.scale)
-    }
-
-    /// Exactly these blockings, one per layer (tests).
-    init(_ network: Network, isa: Int8ISA, blockings: [LayerBlocking]) throws(NetworkError) {
-        let q = network.int8!
-        try q.validate(for: network)
-        self.network = network
-        self.isa = isa
-        let last = network.layers.count - 1
-        layers = network.layers.indices.map { i in
-            Int8Layer(network.layers[i], q.layers[i], output: i == last ? nil : q.layers[i + 1].input, isa: isa,
-                      packedRows: i == 0, blocking: blockings[i])
-        }
-        measuredGmacs = nil
+        self.layers = layers
+        measuredGmacs = measure ? gmacs : nil
         taps = BicubicTaps(scale: network.scale)
     }
 }
