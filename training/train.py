@@ -22,8 +22,8 @@ import torch.nn.functional as F
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 from vsr_train import degrade, models  # noqa: E402
-from vsr_train.data import (MixedSampler, PatchSampler, degraded_planes, list_images,  # noqa: E402
-                            make_pair, training_planes)
+from vsr_train.data import (MixedSampler, PatchSampler, crf_band, degraded_planes,  # noqa: E402
+                            list_images, make_pair, training_planes)
 from vsr_train.export import model_file  # noqa: E402
 from vsr_train.imresize import rgb_to_y  # noqa: E402
 from vsr_train.metrics import psnr, ssim  # noqa: E402
@@ -49,6 +49,21 @@ CAMERA_QUEUE = [('balanced', 2, 40_000), ('fast', 2, 40_000), ('balanced', 4, 40
                 ('fast', 3, 40_000), ('quality', 4, 20_000), ('quality', 3, 20_000)]
 CAMERA_SHARES = (1, 3)
 CAMERA_LR_MAX = 5e-4
+# QP-band specialists: each camera model fine-tuned further on the compressed sequences of one
+# CRF band only; vsr picks one per frame by the frame's mean QP (H.264 exports it), the camera
+# model itself where no QP is known. band -> (CRF range trained on, clean : compressed share or
+# None, the frame-QP range vsr uses it for). Ranges overlap a little: CRF 28 at preset medium
+# gives QP 26-31 (I, P, B). A 6,000-step trial on balanced-x2 (faces.mp4, gain over lanczos):
+# CRF 28 +0.57 -> +0.64 dB (26-31), CRF 33 +0.25 -> +0.41 dB (31-38).
+QP_BANDS = {'lowqp': ((18, 26), (1, 3), (0.0, 25.5)),
+            'midqp': ((25, 31), None, (25.5, 30.5)),
+            'highqp': ((30, 38), None, (30.5, 52.0))}
+BAND_QUEUE = [('balanced', 2, 'midqp'), ('balanced', 2, 'highqp'), ('balanced', 2, 'lowqp'),
+              ('fast', 2, 'midqp'), ('fast', 2, 'highqp'), ('fast', 2, 'lowqp'),
+              ('balanced', 4, 'midqp'), ('balanced', 4, 'highqp'), ('balanced', 4, 'lowqp'),
+              ('fast', 4, 'midqp'), ('fast', 4, 'highqp'), ('fast', 4, 'lowqp')]
+BAND_STEPS = 12_000
+BAND_LR_MAX = 2e-4
 DEGRADED_VARIANTS = 4
 DEGRADED_SEED = 8   # 7: the first mix (more blur and noise), replaced at step 10K of camera-balanced-x2
 PATCH = {2: 48, 3: 40, 4: 32}   # LR patch side
@@ -108,12 +123,14 @@ def trim_log(log_path, step):
         f.writelines(lines)
 
 
-def run_tag(family, name, scale):
-    return f'{name}-x{scale}' if family == 'paper' else f'{family}-{name}-x{scale}'
+def run_tag(family, name, scale, band=None):
+    if family == 'paper':
+        return f'{name}-x{scale}'
+    return f'{family}-{name}-{band}-x{scale}' if band else f'{family}-{name}-x{scale}'
 
 
-def train(name, scale, steps, seed=1, family='paper'):
-    tag = run_tag(family, name, scale)
+def train(name, scale, steps, seed=1, family='paper', band=None):
+    tag = run_tag(family, name, scale, band)
     os.makedirs(CKPT_DIR, exist_ok=True)
     lock = claim(tag)
     if lock is None:
@@ -134,20 +151,26 @@ def train(name, scale, steps, seed=1, family='paper'):
         trim_log(log_path, step)
     elif family == 'camera':
         # Warm start: the paper model already knows clean upscaling; the fine-tune teaches it
-        # what compression does to a frame.
-        base = torch.load(os.path.join(CKPT_DIR, f'{name}-x{scale}.pt'), weights_only=False)
+        # what compression does to a frame (and a band specialist starts from the camera model).
+        base_tag = run_tag('camera' if band else 'paper', name, scale)
+        base = torch.load(os.path.join(CKPT_DIR, f'{base_tag}.pt'), weights_only=False)
         net.load_state_dict(base['net'])
-        print(f'{tag}: starting from {name}-x{scale} (step {base["step"]})', flush=True)
+        print(f'{tag}: starting from {base_tag} (step {base["step"]})', flush=True)
     if step >= steps:
         return net
     folders = [os.path.join(DATASETS, 'T91'), os.path.join(DATASETS, 'BSDS200')]
     lrs, hrs = training_planes(folders, scale, os.path.join(HERE, 'cache'))
     sampler = PatchSampler(lrs, hrs, scale, PATCH[scale], seed=seed * 1000 + step)
     if family == 'camera':
-        dl, dh = degraded_planes(folders, scale, os.path.join(HERE, 'cache'), DEGRADED_VARIANTS, seed=DEGRADED_SEED)
-        sampler = MixedSampler([sampler, PatchSampler(dl, dh, scale, PATCH[scale], seed=seed * 2000 + step)],
-                               CAMERA_SHARES, seed=seed * 3000 + step)
-    lr_max = CAMERA_LR_MAX if family == 'camera' else LR_MAX
+        cache = os.path.join(HERE, 'cache')
+        dl, dh = degraded_planes(folders, scale, cache, DEGRADED_VARIANTS, seed=DEGRADED_SEED)
+        shares = CAMERA_SHARES
+        if band:
+            (lo, hi), shares, _ = QP_BANDS[band]
+            dl, dh = crf_band(dl, dh, scale, cache, DEGRADED_VARIANTS, DEGRADED_SEED, lo, hi)
+        compressed = PatchSampler(dl, dh, scale, PATCH[scale], seed=seed * 2000 + step)
+        sampler = MixedSampler([sampler, compressed], shares, seed=seed * 3000 + step) if shares else compressed
+    lr_max = BAND_LR_MAX if band else CAMERA_LR_MAX if family == 'camera' else LR_MAX
     torch.manual_seed(seed * 1000 + step)
     last_save, t0, running = time.time(), time.time() - elapsed, 0.0
 
@@ -184,7 +207,7 @@ def train(name, scale, steps, seed=1, family='paper'):
         if time.time() - last_save > CHECKPOINT_SECONDS or step == steps:
             save()
             last_save = time.time()
-    export(net, name, scale, hours=(time.time() - t0) / 3600, steps=steps, family=family)
+    export(net, name, scale, hours=(time.time() - t0) / 3600, steps=steps, family=family, band=band)
     return net
 
 
@@ -205,8 +228,9 @@ def write_parity_fixture(plain, tag, scale):
                       {'input_codes': codes, 'output': out}, {'model': f'{tag}.safetensors'})
 
 
-def export(net, name, scale, hours, steps, final=True, family='paper'):
-    tag = run_tag(family, name, scale)
+def export(net, name, scale, hours, steps, final=True, family='paper', band=None):
+    tag = run_tag(family, name, scale, band)
+    extra = None
     layers = net.folded_layers()
     plain = models.PlainNet(layers, scale)
     results = {}
@@ -221,6 +245,14 @@ def export(net, name, scale, hours, steps, final=True, family='paper'):
                 f'{CAMERA_SHARES[0]}:{CAMERA_SHARES[1]}, {steps} steps of batch {BATCH}, L1, Adam, '
                 f'cosine {CAMERA_LR_MAX}->{LR_MIN}; {hours:.2f} h on CPU')
         description = CAMERA_DESCRIPTION[name]
+        if band:
+            (lo, hi), shares, (qp_lo, qp_hi) = QP_BANDS[band]
+            note = (f'fine-tuned from camera-{name}-x{scale} on its compressed sequences of x264/x265 '
+                    f'CRF {lo}-{hi}' + (f' (clean : compressed = {shares[0]}:{shares[1]})' if shares else '')
+                    + f', {steps} steps of batch {BATCH}, L1, Adam, cosine {BAND_LR_MAX}->{LR_MIN}; '
+                    f'{hours:.2f} h on CPU')
+            description = f'camera-{name}-x{scale} for H.264 frames of mean QP {qp_lo:g} to {qp_hi:g}'
+            extra = {'qp_band': {'min': qp_lo, 'max': qp_hi, 'of': f'camera-{name}'}}
     else:
         note = (f'T91+BSDS200 (Y, MATLAB bicubic LR), {steps} steps of batch {BATCH}, '
                 f'L1, Adam, cosine {LR_MAX}->{LR_MIN}, re-parameterised blocks'
@@ -230,7 +262,7 @@ def export(net, name, scale, hours, steps, final=True, family='paper'):
     path = os.path.join(WEIGHTS, f'{tag}.safetensors')
     model_file(path, tag, description, scale,
                [(w.numpy(), b.numpy(), None if s is None else s.numpy()) for w, b, s in layers],
-               note, psnr=results)
+               note, psnr=results, extra=extra)
     write_parity_fixture(plain, tag, scale)
     print(f'exported {path}: {results}', flush=True)
     if final:
@@ -245,25 +277,34 @@ def main():
     ap.add_argument('--queue', action='store_true', help='train every bundled model in turn')
     ap.add_argument('--family', choices=('paper', 'camera'), default='paper',
                     help='paper: clean bicubic LR (vsr eval); camera: fine-tuned on compressed video')
+    ap.add_argument('--band', choices=list(QP_BANDS),
+                    help='a QP-band specialist of the camera model (implies --family camera)')
+    ap.add_argument('--band-queue', action='store_true', help='train every QP-band specialist in turn')
     ap.add_argument('--threads', type=int, default=1)
     ap.add_argument('--export', action='store_true',
                     help='export the current checkpoint of --model/--scale now (even mid-training)')
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
     queue = CAMERA_QUEUE if args.family == 'camera' else QUEUE
-    if args.queue:
+    if args.band:
+        args.family = 'camera'
+    if args.band_queue:
+        for name, scale, band in BAND_QUEUE:
+            train(name, scale, BAND_STEPS, family='camera', band=band)
+    elif args.queue:
         for name, scale, steps in queue:
             train(name, scale, steps, family=args.family)
     elif args.model and args.scale and args.export:
-        tag = run_tag(args.family, args.model, args.scale)
+        tag = run_tag(args.family, args.model, args.scale, args.band)
         ck = torch.load(os.path.join(CKPT_DIR, f'{tag}.pt'), weights_only=False)
         net = models.build(args.model, args.scale)
         net.load_state_dict(ck['net'])
         export(net, args.model, args.scale, hours=ck['elapsed'] / 3600, steps=ck['step'], final=False,
-               family=args.family)
+               family=args.family, band=args.band)
     elif args.model and args.scale:
-        steps = args.steps or next((n for m, sc, n in queue if (m, sc) == (args.model, args.scale)), 150_000)
-        train(args.model, args.scale, steps, family=args.family)
+        steps = args.steps or (BAND_STEPS if args.band else
+                               next((n for m, sc, n in queue if (m, sc) == (args.model, args.scale)), 150_000))
+        train(args.model, args.scale, steps, family=args.family, band=args.band)
     else:
         ap.error('give --model and --scale, or --queue')
 

@@ -79,6 +79,23 @@ def degraded_planes(folders, scale: int, cache_dir: str, variants: int, seed: in
     return lrs, hrs
 
 
+def crf_band(lrs, hrs, scale: int, cache_dir: str, variants: int, seed: int, lo: int, hi: int):
+    """The frames of degraded_planes' cache (same scale, folder, variants, seed) that x264 or x265
+    encoded at CRF lo..hi: the training set of a QP-band specialist. The cache's .txt lists one
+    description per kept sequence, in order; each sequence contributes KEEP frames."""
+    import re
+    from .degrade import KEEP
+    cache = os.path.join(cache_dir, f'degraded_x{scale}_v{variants}_s{seed}.txt')
+    with open(cache) as f:
+        descs = [ln for ln in f.read().split('\n') if ln]
+    if len(descs) * KEEP != len(lrs):
+        raise RuntimeError(f'{cache}: {len(descs)} sequences for {len(lrs)} frames')
+    keep = [i * KEEP + k for i, d in enumerate(descs)
+            if (m := re.search(r'x26[45] crf (\d+)', d)) and lo <= int(m.group(1)) <= hi
+            for k in range(KEEP)]
+    return [lrs[i] for i in keep], [hrs[i] for i in keep]
+
+
 class PatchSampler:
     """Random aligned LR/HR patches with flips and 90-degree rotations (uint8 planes are
     scaled to [0, 1])."""

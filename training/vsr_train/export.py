@@ -10,7 +10,7 @@ import numpy as np
 from .safetensors import write_safetensors  # noqa: F401  (re-exported: train.py uses it)
 
 
-def model_file(path, name, description, scale, layers, training_note, psnr=None):
+def model_file(path, name, description, scale, layers, training_note, psnr=None, extra=None):
     """layers: [(weight [o,i,k,k], bias [o], prelu [o] or None)] of the folded network."""
     arch, tensors = [], {}
     for i, (w, b, slope) in enumerate(layers):
@@ -26,4 +26,5 @@ def model_file(path, name, description, scale, layers, training_note, psnr=None)
            'training': training_note}
     if psnr:
         vsr['psnr'] = psnr
+    vsr.update(extra or {})
     write_safetensors(path, tensors, {'vsr': vsr})
