@@ -50,14 +50,15 @@ CAMERA_QUEUE = [('balanced', 2, 40_000), ('fast', 2, 40_000), ('balanced', 4, 40
 CAMERA_SHARES = (1, 3)
 CAMERA_LR_MAX = 5e-4
 # QP-band specialists: each camera model fine-tuned further on the compressed sequences of one
-# CRF band only; vsr picks one per frame by the frame's mean QP (H.264 exports it), the camera
-# model itself where no QP is known. band -> (CRF range trained on, clean : compressed share or
-# None, the frame-QP range vsr uses it for). Ranges overlap a little: CRF 28 at preset medium
-# gives QP 26-31 (I, P, B). A 6,000-step trial on balanced-x2 (faces.mp4, gain over lanczos):
-# CRF 28 +0.57 -> +0.64 dB (26-31), CRF 33 +0.25 -> +0.41 dB (31-38).
-QP_BANDS = {'lowqp': ((18, 26), (1, 3), (0.0, 25.5)),
-            'midqp': ((25, 31), None, (25.5, 30.5)),
-            'highqp': ((30, 38), None, (30.5, 52.0))}
+# CRF band only; vsr picks one by the stream's compression level (the mean H.264 QP of its last 16
+# frames), the camera model itself where no QP is known. band -> (CRF range trained on, clean :
+# compressed share or None, the QP range vsr uses it for at x2 and at x4). The QP boundaries are
+# the midpoints between neighbouring bands' mean QPs on training-like sequences
+# (qp_calibration.py --scale 2 / 4): x264 turns one CRF into different QPs for different content,
+# so a CRF band is not a QP band.
+QP_BANDS = {'lowqp': ((18, 26), (1, 3), {2: (0.0, 27.7), 4: (0.0, 28.0)}),
+            'midqp': ((25, 31), None, {2: (27.7, 33.9), 4: (28.0, 33.8)}),
+            'highqp': ((30, 38), None, {2: (33.9, 52.0), 4: (33.8, 52.0)})}
 BAND_QUEUE = [('balanced', 2, 'midqp'), ('balanced', 2, 'highqp'), ('balanced', 2, 'lowqp'),
               ('fast', 2, 'midqp'), ('fast', 2, 'highqp'), ('fast', 2, 'lowqp'),
               ('balanced', 4, 'midqp'), ('balanced', 4, 'highqp'), ('balanced', 4, 'lowqp'),
@@ -246,12 +247,13 @@ def export(net, name, scale, hours, steps, final=True, family='paper', band=None
                 f'cosine {CAMERA_LR_MAX}->{LR_MIN}; {hours:.2f} h on CPU')
         description = CAMERA_DESCRIPTION[name]
         if band:
-            (lo, hi), shares, (qp_lo, qp_hi) = QP_BANDS[band]
+            (lo, hi), shares, qp_ranges = QP_BANDS[band]
+            qp_lo, qp_hi = qp_ranges[scale]
             note = (f'fine-tuned from camera-{name}-x{scale} on its compressed sequences of x264/x265 '
                     f'CRF {lo}-{hi}' + (f' (clean : compressed = {shares[0]}:{shares[1]})' if shares else '')
                     + f', {steps} steps of batch {BATCH}, L1, Adam, cosine {BAND_LR_MAX}->{LR_MIN}; '
                     f'{hours:.2f} h on CPU')
-            description = f'camera-{name}-x{scale} for H.264 frames of mean QP {qp_lo:g} to {qp_hi:g}'
+            description = f'camera-{name}-x{scale} for H.264 streams of mean QP {qp_lo:g} to {qp_hi:g}'
             extra = {'qp_band': {'min': qp_lo, 'max': qp_hi, 'of': f'camera-{name}'}}
     else:
         note = (f'T91+BSDS200 (Y, MATLAB bicubic LR), {steps} steps of batch {BATCH}, '
