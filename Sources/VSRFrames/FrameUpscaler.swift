@@ -37,12 +37,14 @@ public final class FrameUpscaler {
     public func upscale(_ input: Frame, clock: StageClock? = nil) throws(FFmpegError) -> Frame {
         let out = try outputPool.get()
         out.copyProperties(from: input)
+        out.dropQuantisers()
         out.clearPictureType()
         let l = layout, r = l.scale, bytes = l.bytesPerSample
         let src = input.plane(0, width: l.width, height: l.height, bytesPerSample: bytes)
         let dst = out.plane(0, width: l.width * r, height: l.height * r, bytesPerSample: bytes)
         let t0 = monotonicNanos()
-        luma.upscale(LumaPlane(src, bitDepth: l.bitDepth), into: LumaPlane(dst, bitDepth: l.bitDepth))
+        luma.upscale(LumaPlane(src, bitDepth: l.bitDepth), into: LumaPlane(dst, bitDepth: l.bitDepth),
+                     streamQP: input.streamQuantiser)
         let t1 = monotonicNanos()
         for p in 1...2 {
             chroma.scale(input.plane(p, width: l.chromaWidth, height: l.chromaHeight, bytesPerSample: bytes),

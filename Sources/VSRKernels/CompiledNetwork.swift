@@ -14,8 +14,9 @@ public final class CompiledNetwork: Sendable {
         case measured
         /// A fixed rule: no start-up cost (tests, debug builds).
         case standard
-        /// Exactly these blockings, one per layer.
-        case explicit([LayerBlocking])
+        /// Exactly these blockings, one per layer (and these for the int8 form, else its rule):
+        /// what another network of the same shapes was tuned to.
+        case explicit([LayerBlocking], int8: [LayerBlocking]? = nil)
     }
 
     /// `precision`: `.auto` runs int8 where it can (VNNI and int8 data), `.int8` insists (an error
@@ -33,7 +34,7 @@ public final class CompiledNetwork: Sendable {
         case .standard:
             layers = network.layers.map { PackedLayer($0) }
             measuredGflops = nil
-        case .explicit(let b):
+        case .explicit(let b, _):
             layers = zip(network.layers, b).map { PackedLayer($0, blocking: $1) }
             measuredGflops = nil
         }
@@ -68,8 +69,11 @@ public final class CompiledNetwork: Sendable {
             return nil
         }
         do {
-            let measure = if case .measured = blocking { true } else { false }
-            return try Int8Network(network, isa: isa ?? Int8ISA.best!, measure: measure)
+            switch blocking {
+            case .measured: return try Int8Network(network, isa: isa ?? Int8ISA.best!, measure: true)
+            case .standard: return try Int8Network(network, isa: isa ?? Int8ISA.best!, measure: false)
+            case .explicit(_, let b): return try Int8Network(network, isa: isa ?? Int8ISA.best!, measure: false, blockings: b)
+            }
         } catch {
             if precision == .int8 { throw error }
             return nil

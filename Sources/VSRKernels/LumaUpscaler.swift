@@ -18,6 +18,16 @@ extension LumaUpscaler {
 public protocol LumaUpscaleWorker: AnyObject {
     /// Writes every sample of `destination` (scale * source size, same bit depth).
     func upscale(_ source: LumaPlane, into destination: LumaPlane)
+    /// The same, told how strongly the stream is compressed (its recent frames' mean H.264 QP,
+    /// `QuantiserTracker`; nil if unknown): a worker with QP-band specialists picks one by it; the
+    /// others ignore it.
+    func upscale(_ source: LumaPlane, into destination: LumaPlane, streamQP: Double?)
+}
+
+extension LumaUpscaleWorker {
+    public func upscale(_ source: LumaPlane, into destination: LumaPlane, streamQP: Double?) {
+        upscale(source, into: destination)
+    }
 }
 
 /// Growable scratch that keeps its memory: grows to the largest request, never shrinks.

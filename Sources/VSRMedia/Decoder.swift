@@ -21,6 +21,8 @@ public final class Decoder: @unchecked Sendable {
         try check(avcodec_parameters_to_context(ctx, params), "configuring the decoder")
         ctx.pointee.pkt_timebase = stream.pointee.time_base
         ctx.pointee.thread_count = Int32(threads)
+        // Per-frame quantisers (H.264): the camera model's QP-band specialists are picked by them.
+        ctx.pointee.export_side_data |= Int32(AV_CODEC_EXPORT_DATA_VIDEO_ENC_PARAMS)
         try check(avcodec_open2(ctx, codec, nil), "opening the \(String(cString: codec.pointee.name)) decoder")
     }
 

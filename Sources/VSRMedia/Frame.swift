@@ -57,6 +57,35 @@ public final class Frame: @unchecked Sendable {
         av_frame_copy_props(pointer, source.pointer)
     }
 
+    /// The stream's compression level at this frame (`QuantiserTracker`), set by `FrameConformer`;
+    /// nil when the stream carries no H.264 QPs.
+    public var streamQuantiser: Double?
+
+    /// Drops the decoder's quantiser map: an upscaled frame's macroblocks are not the source's.
+    public func dropQuantisers() {
+        av_frame_remove_side_data(pointer, AV_FRAME_DATA_VIDEO_ENC_PARAMS)
+    }
+
+    /// The frame's mean quantiser (H.264 QP 0-51, averaged over its macroblocks by area), as
+    /// the decoder exports it (`Decoder` asks for it); nil for other codecs, whose scales differ
+    /// (FFmpeg 5.1 exports none for HEVC).
+    public var meanQuantiser: Double? {
+        guard let sd = av_frame_get_side_data(pointer, AV_FRAME_DATA_VIDEO_ENC_PARAMS),
+              let data = sd.pointee.data, sd.pointee.size >= MemoryLayout<AVVideoEncParams>.size else { return nil }
+        let params = UnsafeMutableRawPointer(data).assumingMemoryBound(to: AVVideoEncParams.self)
+        guard params.pointee.type == AV_VIDEO_ENC_PARAMS_H264 else { return nil }
+        let base = Double(params.pointee.qp), blocks = params.pointee.nb_blocks
+        guard blocks > 0 else { return base }
+        var weighted = 0.0, area = 0.0
+        for i in 0..<blocks {
+            let b = av_video_enc_params_block(params, i)!.pointee
+            let a = Double(b.w) * Double(b.h)
+            weighted += Double(b.delta_qp) * a
+            area += a
+        }
+        return area > 0 ? base + weighted / area : base
+    }
+
     /// Plane `index` as a typed view (`width` in samples of `bytesPerSample` bytes; packed RGB
     /// counts 3 or 4 samples a pixel). The view must fit the plane's memory: a view one row too
     /// tall let the chroma scaler write past the buffer of odd-sized frames.

@@ -55,10 +55,18 @@ public struct WorkLayout: Sendable {
 public final class FrameConformer {
     public let layout: WorkLayout
     private var converter: (Scaler, FramePool)?
+    private var quantisers = QuantiserTracker()
 
     public init(layout: WorkLayout) { self.layout = layout }
 
+    /// Also stamps the stream's compression level on the frame (frames arrive in decode order here).
     public func conform(_ f: Frame) throws(FFmpegError) -> Frame {
+        let ready = try converted(f)
+        ready.streamQuantiser = quantisers.add(f.meanQuantiser)
+        return ready
+    }
+
+    private func converted(_ f: Frame) throws(FFmpegError) -> Frame {
         let l = layout
         if !l.needsConversion(from: f.pixelFormat) && f.width == l.width && f.height == l.height {
             f.relabel(as: l.workFormat)

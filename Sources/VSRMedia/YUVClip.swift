@@ -5,6 +5,9 @@ internal import CFFmpeg
 public struct YUVPicture: Sendable {
     public let width: Int, height: Int
     public var y: [UInt8], u: [UInt8], v: [UInt8]
+    /// The stream's compression level at this picture (`QuantiserTracker`), as `YUVClipReader`
+    /// reads it; nil for made pictures and streams without H.264 QPs.
+    public var streamQuantiser: Double?
 
     public var chromaWidth: Int { (width + 1) / 2 }
     public var chromaHeight: Int { (height + 1) / 2 }
@@ -99,6 +102,7 @@ public final class YUVClipReader {
     private let frame = Frame()
     private var draining = false
     private var converter: (Scaler, Frame)?
+    private var quantisers = QuantiserTracker()
     /// Frames per second as a fraction (25/1 when the file does not say).
     public let frameRate: (num: Int, den: Int)
 
@@ -138,7 +142,9 @@ public final class YUVClipReader {
     }
 
     private func convert(_ f: Frame) throws(FFmpegError) -> YUVPicture {
-        try YUVPicture.converted(f, reusing: &converter)
+        var picture = try YUVPicture.converted(f, reusing: &converter)
+        picture.streamQuantiser = quantisers.add(f.meanQuantiser)
+        return picture
     }
 }
 

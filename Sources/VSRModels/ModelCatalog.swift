@@ -9,6 +9,21 @@ import VSRKernels
 public enum ModelCatalog {
     /// The paper family (clean bicubic LR, `vsr eval`) and the camera family (compressed video).
     public static let bundledNames = ["fast", "balanced", "quality", "camera-fast", "camera-balanced", "camera-quality"]
+        + ["camera-fast", "camera-balanced", "camera-quality"].flatMap { m in qpBandSuffixes.map { "\(m)-\($0)" } }
+
+    /// The QP-band specialists a camera model may have (camera-balanced-highqp-x2, ...): each
+    /// file's `qp_band` says which streams it runs for.
+    public static let qpBandSuffixes = ["lowqp", "midqp", "highqp"]
+
+    /// The installed QP-band specialists of bundled model `name` at `scale` (files whose
+    /// `qp_band.of` names it), lowest band first; empty for paths and models without any.
+    public static func qpBands(of name: String, scale: Int) throws -> [ModelFile] {
+        guard bundledNames.contains(name) else { return [] }
+        return try qpBandSuffixes.compactMap { bundledPath("\(name)-\($0)", scale: scale) }
+            .map { try ModelFile(path: $0) }
+            .filter { $0.metadata.qpBand?.of == name && $0.network.scale == scale }
+            .sorted { $0.metadata.qpBand!.qp.lowerBound < $1.metadata.qpBand!.qp.lowerBound }
+    }
 
     public static func weightsFolders() -> [String] {
         var folders: [String] = []
@@ -85,19 +100,36 @@ public enum ModelCatalog {
         return .file(model)
     }
 
-    /// The luma upscaler for `--model NAME --scale N [--precision P]`.
-    public static func upscaler(named name: String, scale: Int, bandsPerFrame: Int = 1,
-                                precision: Precision = .auto) throws -> any LumaUpscaler {
+    /// The luma upscaler for `--model NAME --scale N [--precision P]`. A bundled model with
+    /// QP-band specialists installed runs them per frame (`byQP`, QPBandedUpscaler); they share
+    /// the general model's tuned blockings, so they cost no extra start-up.
+    public static func upscaler(named name: String, scale: Int, bandsPerFrame: Int = 1, precision: Precision = .auto,
+                                byQP: Bool = true, blocking: CompiledNetwork.Blocking = .measured) throws -> any LumaUpscaler {
         switch try resolve(name, scale: scale) {
         case .bicubic:
             return BicubicUpscaler(scale: scale)
         case .file(let model):
-            do {
-                let compiled = try CompiledNetwork(model.network, precision: precision)
-                return NetworkUpscaler(compiled, name: model.metadata.name, bandsPerFrame: bandsPerFrame)
-            } catch {
-                throw ModelCatalogError.precision("\(model.metadata.name): \(error.description)")
-            }
+            let general = try networkUpscaler(model, blocking: blocking, bandsPerFrame: bandsPerFrame, precision: precision)
+            let specialists = byQP ? try qpBands(of: name, scale: scale) : []
+            guard !specialists.isEmpty else { return general }
+            let tuned = CompiledNetwork.Blocking.explicit(general.compiled.blockings, int8: general.compiled.int8Blockings)
+            return QPBandedUpscaler(general: general, bands: try specialists.map { m in
+                let shapes = { (n: Network) in n.layers.map { [$0.kernel, $0.inChannels, $0.outChannels] } }
+                let sameShapes = shapes(m.network) == shapes(model.network)
+                let u = try networkUpscaler(m, blocking: sameShapes ? tuned : blocking, bandsPerFrame: bandsPerFrame,
+                                            precision: precision)
+                return .init(qp: m.metadata.qpBand!.qp, upscaler: u)
+            })
+        }
+    }
+
+    private static func networkUpscaler(_ model: ModelFile, blocking: CompiledNetwork.Blocking, bandsPerFrame: Int,
+                                        precision: Precision) throws -> NetworkUpscaler {
+        do {
+            let compiled = try CompiledNetwork(model.network, blocking: blocking, precision: precision)
+            return NetworkUpscaler(compiled, name: model.metadata.name, bandsPerFrame: bandsPerFrame)
+        } catch {
+            throw ModelCatalogError.precision("\(model.metadata.name): \(error.description)")
         }
     }
 }

@@ -109,6 +109,9 @@ public struct ModelMetadata: Sendable {
     public let int8Activations: [Int8Quantization.Activations]?
     /// What quantize.py measured the int8 form to lose on held-out training patches, in dB.
     public let int8HeldOutLoss: Double?
+    /// A QP-band specialist of camera model `of` (e.g. camera-balanced): vsr runs it for H.264
+    /// frames whose mean QP lies in `qp` (QPBandedUpscaler).
+    public let qpBand: (of: String, qp: Range<Double>)?
 
     init(json: String, path: String) throws(ModelFileError) {
         let fail = { (why: String) in ModelFileError(path, why) }
@@ -158,6 +161,16 @@ public struct ModelMetadata: Sendable {
             if let c = Int(crf), let g = (v as? [String: Any])?["gain_over_lanczos"] as? Double { gains[c] = g }
         }
         videoGain = gains
+        if let band = o["qp_band"] {
+            guard let b = band as? [String: Any], let of = b["of"] as? String,
+                  let lo = (b["min"] as? NSNumber)?.doubleValue, let hi = (b["max"] as? NSNumber)?.doubleValue,
+                  lo.isFinite, hi.isFinite, lo < hi else {
+                throw fail("has a qp_band that is not {\"of\": name, \"min\": QP, \"max\": QP} with min < max")
+            }
+            qpBand = (of, lo..<hi)
+        } else {
+            qpBand = nil
+        }
         // Format 2: the int8 form (training/quantize.py): the u8 quantisation of every layer's
         // input but the first (the luma itself).
         if format == 2 {

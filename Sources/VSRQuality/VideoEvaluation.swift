@@ -145,7 +145,8 @@ public enum VideoEvaluation {
             dst.withUnsafeMutableBytes { d in
                 worker.upscale(LumaPlane(base: s.baseAddress!, width: lr.width, height: lr.height, rowBytes: lr.width, bitDepth: 8),
                                into: LumaPlane(base: d.baseAddress!, width: lr.width * r, height: lr.height * r,
-                                               rowBytes: lr.width * r, bitDepth: 8))
+                                               rowBytes: lr.width * r, bitDepth: 8),
+                               streamQP: lr.streamQuantiser)
             }
         }
         return dst

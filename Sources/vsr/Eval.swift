@@ -36,7 +36,8 @@ struct Eval: ParsableCommand {
             // The published convention feeds unrounded luma, which only fp32 takes: auto means fp32
             // here; --precision int8 measures the int8 engine (on 8-bit luma).
             let precision = models.precision == .auto ? .fp32 : models.precision
-            let upscaler = try ModelCatalog.upscaler(named: model, scale: models.scale, precision: precision)
+            // Images carry no QP: the model alone, never its QP-band specialists.
+            let upscaler = try ModelCatalog.upscaler(named: model, scale: models.scale, precision: precision, byQP: false)
             if let saveImages { try FileManager.default.createDirectory(atPath: saveImages, withIntermediateDirectories: true) }
             let int8 = upscaler.precision == "int8"
             if let lumaBits, lumaBits != 8 && lumaBits != 16 { throw ValidationError("--luma-bits must be 8 or 16") }

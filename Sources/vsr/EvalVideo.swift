@@ -47,6 +47,9 @@ struct EvalVideo: ParsableCommand {
     @Option(help: "Pixels ignored at every border (default: the scale).")
     var border: Int?
 
+    @Flag(inversion: .prefixedNo, help: "Run camera models with their QP-band specialists on H.264 frames (as upscale does).")
+    var qpBands = true
+
     @Flag(help: "Skip SSIM (faster).")
     var noSSIM = false
 
@@ -80,7 +83,7 @@ struct EvalVideo: ParsableCommand {
             // By default both families' balanced model, side by side.
             let defaults = ["balanced", "camera-balanced"].filter { ModelCatalog.bundledPath($0, scale: scale) != nil }
             let upscalers = try (models.isEmpty ? defaults : models).map {
-                try ModelCatalog.upscaler(named: $0, scale: scale, precision: precision)
+                try ModelCatalog.upscaler(named: $0, scale: scale, precision: precision, byQP: qpBands)
             }
             var o = VideoEvaluation.Options()
             o.scale = scale

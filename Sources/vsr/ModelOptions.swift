@@ -17,6 +17,10 @@ struct ModelOptions: ParsableArguments {
     @Option(help: "Arithmetic: auto (int8 where the CPU has VNNI and the model carries int8 data, else fp32), int8 or fp32.")
     var precision: Precision = .auto
 
+    @Flag(inversion: .prefixedNo,
+          help: "Run a camera model's QP-band specialists on H.264 frames, each on the frames compressed as it was trained (the model alone on other codecs).")
+    var qpBands = true
+
     func validate() throws {
         guard [2, 3, 4].contains(scale) else { throw ValidationError("--scale must be 2, 3 or 4 (got \(scale))") }
     }

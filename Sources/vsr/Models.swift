@@ -43,6 +43,9 @@ struct Models: ParsableCommand {
             return String(format: "%.2f / %.4f", v.psnr, v.ssim)
         }
         func video(_ m: ModelFile) -> String {
+            if let band = m.metadata.qpBand {
+                return String(format: "runs for stream QP %g-%g", band.qp.lowerBound, band.qp.upperBound)
+            }
             let g = m.metadata.videoGain
             guard !g.isEmpty else { return "-" }
             return g.keys.sorted().map { String(format: "%+.2f", g[$0]!) }.joined(separator: " / ")
@@ -82,7 +85,13 @@ struct Models: ParsableCommand {
                   + "change against fp32 on held-out training patches (training/quantize.py)"
                   + (Int8ISA.best == nil ? ". This CPU has no VNNI: fp32 runs." : "."))
         }
-        let missing = ModelCatalog.bundledNames.flatMap { n in [2, 3, 4].map { (n, $0) } }
+        if models.contains(where: { $0.metadata.qpBand != nil }) {
+            print("...qp-xN: QP-band specialists; on H.264 input their camera model runs them where the stream's mean QP "
+                  + "is in their range (--qp-bands, README).")
+        }
+        // Specialists are optional extras of their camera model: not worth a "missing" line.
+        let missing = ModelCatalog.bundledNames.filter { n in !ModelCatalog.qpBandSuffixes.contains { n.hasSuffix("-\($0)") } }
+            .flatMap { n in [2, 3, 4].map { (n, $0) } }
             .filter { n, s in !models.contains { $0.metadata.name == "\(n)-x\(s)" } }
         if !missing.isEmpty {
             print("not installed: " + missing.map { "\($0.0)-x\($0.1)" }.joined(separator: ", ")
@@ -98,7 +107,8 @@ struct Models: ParsableCommand {
                        video: m.metadata.videoClip.map { clip in
                            ModelEntry.Video(clip: clip, gainOverLanczos: Dictionary(uniqueKeysWithValues: m.metadata.videoGain.map { (String($0.key), $0.value) }))
                        },
-                       int8: m.network.int8 != nil, int8HeldOutChangeDb: m.metadata.int8HeldOutLoss.map { -$0 })
+                       int8: m.network.int8 != nil, int8HeldOutChangeDb: m.metadata.int8HeldOutLoss.map { -$0 },
+                       qpBand: m.metadata.qpBand.map { .init(of: $0.of, min: $0.qp.lowerBound, max: $0.qp.upperBound) })
         }
         print(JSONLine.encode(["models": list], pretty: true))
     }
@@ -123,5 +133,8 @@ struct Models: ParsableCommand {
         /// Whether the file carries an int8 form, and its PSNR change against fp32 on held-out patches.
         let int8: Bool
         let int8HeldOutChangeDb: Double?
+        /// A QP-band specialist: the camera model it belongs to and the stream QPs it runs for.
+        struct QPBand: Encodable { let of: String, min: Double, max: Double }
+        let qpBand: QPBand?
     }
 }

@@ -101,7 +101,7 @@ struct StreamCommand: ParsableCommand {
             // Live cameras send H.264/H.265: the camera family unless --family or --model says otherwise.
             let model = models.chosenModel(lossyInput: true, input: "a live stream") { if !quiet { Terminal.note($0) } }
             let upscaler = try ModelCatalog.upscaler(named: model, scale: models.scale, bandsPerFrame: bands,
-                                                         precision: models.precision)
+                                                         precision: models.precision, byQP: models.qpBands)
             let json = progress == .json
             let job = StreamJob(endpoints: endpoints, settings: settings, upscaler: upscaler,
                                 notify: { if !quiet { Terminal.note($0) } },

@@ -132,7 +132,8 @@ struct Upscale: ParsableCommand {
             }
             let model = Batch.isPipe(input) ? models.chosenModel(lossyInput: true, input: "a pipe", note: note)
                 : models.chosenModel(forFile: input, note: note)
-            let upscaler = try ModelCatalog.upscaler(named: model, scale: models.scale, precision: models.precision)
+            let upscaler = try ModelCatalog.upscaler(named: model, scale: models.scale, precision: models.precision,
+                                                     byQP: models.qpBands)
             var o = encoding.options(input: input, output: output)
             o.workers = workers
             o.overwrite = overwrite
@@ -186,8 +187,9 @@ struct Upscale: ParsableCommand {
     }
 
     private func runSegmented(_ o: UpscaleOptions, upscaler: any LumaUpscaler, model: String, seconds: Double) throws {
-        let outputOptions = OutputOptions(model: model, modelFile: modelStamp(model, scale: models.scale),
+        var outputOptions = OutputOptions(model: model, modelFile: modelStamp(model, scale: models.scale),
                                           scale: models.scale, precision: upscaler.precision, options: o)
+        outputOptions.qpBandFiles = qpBandStamps(model, scale: models.scale, upscaler: upscaler)
         let job = SegmentedUpscale(options: o, upscaler: upscaler, outputOptions: outputOptions, notify: note)
         let plan = try job.prepare(segmentSeconds: seconds, restart: restart)
         let interrupts = InterruptHandler { Terminal.note("stopping: the finished segments are kept; run the same command to resume") }
@@ -214,8 +216,10 @@ struct Upscale: ParsableCommand {
         // The manifest's arithmetic, so every node's segments match (a node without VNNI cannot
         // make int8 segments: it says so instead of mixing fp32 ones in).
         let precision: Precision = m.options.precision == "int8" ? .int8 : .fp32
-        let upscaler = try ModelCatalog.upscaler(named: m.options.model, scale: m.options.scale, precision: precision)
-        if modelStamp(m.options.model, scale: m.options.scale) != m.options.modelFile {
+        let upscaler = try ModelCatalog.upscaler(named: m.options.model, scale: m.options.scale, precision: precision,
+                                                 byQP: m.options.qpBandFiles != nil)
+        if modelStamp(m.options.model, scale: m.options.scale) != m.options.modelFile
+            || qpBandStamps(m.options.model, scale: m.options.scale, upscaler: upscaler) != m.options.qpBandFiles {
             throw ValidationError("the model \(m.options.model) on this machine is not the one the manifest was planned with")
         }
         let interrupts = InterruptHandler { Terminal.note("stopping: segment \(index) is left unfinished") }
@@ -264,6 +268,12 @@ func modelStamp(_ model: String, scale: Int) -> FileStamp? {
     if model == "bicubic" { return nil }
     let isPath = model.contains("/") || model.hasSuffix(".safetensors")
     return (isPath ? model : ModelCatalog.bundledPath(model, scale: scale)).flatMap { FileStamp(path: $0) }
+}
+
+/// Size and time of the QP-band specialists `upscaler` runs beside `model`; nil when it runs none.
+func qpBandStamps(_ model: String, scale: Int, upscaler: any LumaUpscaler) -> [FileStamp]? {
+    guard upscaler is QPBandedUpscaler else { return nil }
+    return ModelCatalog.qpBandSuffixes.compactMap { ModelCatalog.bundledPath("\(model)-\($0)", scale: scale).flatMap(FileStamp.init) }
 }
 
 /// The encoder options `upscale` and `plan` share.

@@ -22,7 +22,7 @@ func safetensors(_ tensors: [(String, [Int], [Float])], metadata: [String: Strin
 }
 
 func tinyModel(scale: Int = 2, activation: String = "prelu", weights: [Float]? = nil, extra: [(String, [Int], [Float])] = [],
-               layers: String? = nil) -> Data {
+               layers: String? = nil, metadata: String = "") -> Data {
     let r2 = scale * scale
     let arch = layers ?? """
     [{"kernel":3,"in":1,"out":2,"activation":"\(activation)"},{"kernel":1,"in":2,"out":\(r2),"activation":"none"}]
@@ -34,7 +34,7 @@ func tinyModel(scale: Int = 2, activation: String = "prelu", weights: [Float]? =
         ("layers.1.bias", [r2], [Float](repeating: 0, count: r2)),
     ]
     if activation == "prelu" { t.append(("layers.0.prelu", [2], [0.25, 0.1])) }
-    let meta = #"{"format":1,"name":"tiny","scale":\#(scale),"residual":"bicubic","input":"luma/255","layers":\#(arch)}"#
+    let meta = #"{"format":1,"name":"tiny","scale":\#(scale),"residual":"bicubic","input":"luma/255","layers":\#(arch)\#(metadata)}"#
     return safetensors(t + extra, metadata: ["vsr": meta])
 }
 
@@ -84,7 +84,10 @@ struct ModelFileTests {
             ("overflowing shape", safetensors([("layers.0.weight", [1 << 24, 1 << 24, 1 << 16], [0, 0])], metadata: [:]), "larger than the file"),
             ("compute beyond the bound", tinyModel(layers: "[" + (0..<20).map { _ in #"{"kernel":5,"in":256,"out":256,"activation":"prelu"}"# }
                 .joined(separator: ",") + "]"), "multiply-adds per pixel"),
-        ]
+        ] + [#"{"of":"camera-fast","min":30,"max":20}"#, #"{"of":"camera-fast","min":"low","max":20}"#,
+             #"{"min":20,"max":30}"#, #"[20, 30]"#, #"{"of":7,"min":20,"max":30}"#].map {
+            ("qp_band \($0)", tinyModel(metadata: #","qp_band":\#($0)"#), "qp_band")
+        }
         expectRefused(cases, path: "m.safetensors")
     }
 
@@ -191,6 +194,36 @@ struct ModelChoiceTests {
     /// The real lookup finds the committed camera models.
     @Test func bundledCameraModelsAreFound() {
         #expect(ModelCatalog.bundledPath("camera-balanced", scale: 2) != nil)
+    }
+
+    @Test func readsAQPBand() throws {
+        let m = try ModelFile(path: "tiny", data: tinyModel(metadata: #","qp_band":{"of":"camera-fast","min":25.5,"max":30.5}"#))
+        #expect(m.metadata.qpBand?.of == "camera-fast" && m.metadata.qpBand?.qp == 25.5..<30.5)
+        #expect(try ModelFile(path: "tiny", data: tinyModel()).metadata.qpBand == nil)
+    }
+
+    /// Every committed specialist names its camera model, and each model's bands tile the QP
+    /// axis from 0 to 52 without gaps or overlaps: every H.264 frame has exactly one.
+    /// The installed specialists of a camera model: its own, sorted, disjoint, inside H.264's QP
+    /// range, with int8 data; x2 ships the high-QP one of camera-fast and camera-balanced.
+    @Test func bundledQPBandsAreDisjoint() throws {
+        for name in ["camera-fast", "camera-balanced"] {
+            for scale in [2, 3, 4] {
+                let bands = try ModelCatalog.qpBands(of: name, scale: scale)
+                let ranges = bands.map { $0.metadata.qpBand!.qp }
+                #expect(ranges.allSatisfy { $0.lowerBound >= 0 && $0.upperBound <= 52 }, "\(name)-x\(scale): \(ranges)")
+                #expect(zip(ranges, ranges.dropFirst()).allSatisfy { $0.upperBound <= $1.lowerBound }, "\(name)-x\(scale): \(ranges)")
+                #expect(bands.allSatisfy { $0.metadata.qpBand!.of == name && $0.metadata.int8Activations != nil })
+                guard scale == 2 else { continue }
+                #expect(ranges.count == 1 && ranges.last?.upperBound == 52, "\(name)-x\(scale): \(ranges)")
+                let banded = try ModelCatalog.upscaler(named: name, scale: scale, precision: .fp32, blocking: .standard)
+                #expect((banded as? QPBandedUpscaler)?.bands.count == ranges.count && banded.name == "\(name)-x\(scale) by QP")
+                #expect(try ModelCatalog.upscaler(named: name, scale: scale, precision: .fp32, byQP: false, blocking: .standard) is NetworkUpscaler)
+            }
+        }
+        // Neither the paper family nor a camera model without specialists is banded.
+        #expect(try ModelCatalog.qpBands(of: "balanced", scale: 2).isEmpty)
+        #expect(try ModelCatalog.qpBands(of: "camera-balanced", scale: 3).isEmpty)
     }
 }
 

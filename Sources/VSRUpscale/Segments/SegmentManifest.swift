@@ -21,6 +21,8 @@ public struct OutputOptions: Sendable, Codable, Equatable {
     public var model: String
     /// Size and modification time of the model file (a retrained file invalidates the segments).
     public var modelFile: FileStamp?
+    /// The QP-band specialists run beside it (nil: the model alone, as in manifests before them).
+    public var qpBandFiles: [FileStamp]?
     public var scale: Int
     /// The arithmetic the segments were made with ("int8", "fp32"; nil in manifests before int8: fp32).
     public var precision: String?
@@ -51,6 +53,9 @@ public struct OutputOptions: Sendable, Codable, Equatable {
         func text<T>(_ v: T?) -> String { v.map { "\($0)" } ?? "default" }
         if model != old.model { return "--model \(old.model) -> \(model)" }
         if modelFile != old.modelFile { return "the model file \(model) changed" }
+        if qpBandFiles != old.qpBandFiles {
+            return qpBandFiles == nil || old.qpBandFiles == nil ? "--qp-bands/--no-qp-bands" : "the QP-band models of \(model) changed"
+        }
         if scale != old.scale { return "--scale \(old.scale) -> \(scale)" }
         if (precision ?? "fp32") != (old.precision ?? "fp32") {
             return "--precision \(old.precision ?? "fp32") -> \(precision ?? "fp32") (int8 needs VNNI and int8 data in the model)"
