@@ -9,7 +9,7 @@
 /// faces.mp4 +0.25 -> +0.35 dB, slow_traffic_small.mp4 +0.21 -> +0.28, foreman +0.16 -> +0.32).
 public struct QPBandedUpscaler: LumaUpscaler {
     public struct Band: Sendable {
-        /// Mean frame QPs this specialist runs for: lower bound included, upper excluded.
+        /// Stream QP levels this specialist runs for: lower bound included, upper excluded.
         public let qp: Range<Double>
         public let upscaler: NetworkUpscaler
         public init(qp: Range<Double>, upscaler: NetworkUpscaler) {

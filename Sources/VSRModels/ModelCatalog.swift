@@ -101,7 +101,7 @@ public enum ModelCatalog {
     }
 
     /// The luma upscaler for `--model NAME --scale N [--precision P]`. A bundled model with
-    /// QP-band specialists installed runs them per frame (`byQP`, QPBandedUpscaler); they share
+    /// QP-band specialists installed runs them by the stream's QP level (`byQP`, QPBandedUpscaler); they share
     /// the general model's tuned blockings, so they cost no extra start-up.
     public static func upscaler(named name: String, scale: Int, bandsPerFrame: Int = 1, precision: Precision = .auto,
                                 byQP: Bool = true, blocking: CompiledNetwork.Blocking = .measured) throws -> any LumaUpscaler {

@@ -109,8 +109,8 @@ public struct ModelMetadata: Sendable {
     public let int8Activations: [Int8Quantization.Activations]?
     /// What quantize.py measured the int8 form to lose on held-out training patches, in dB.
     public let int8HeldOutLoss: Double?
-    /// A QP-band specialist of camera model `of` (e.g. camera-balanced): vsr runs it for H.264
-    /// frames whose mean QP lies in `qp` (QPBandedUpscaler).
+    /// A QP-band specialist of camera model `of` (e.g. camera-balanced): vsr runs it on H.264
+    /// streams whose QP level (QuantiserTracker) lies in `qp` (QPBandedUpscaler).
     public let qpBand: (of: String, qp: Range<Double>)?
 
     init(json: String, path: String) throws(ModelFileError) {
