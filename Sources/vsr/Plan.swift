@@ -46,9 +46,7 @@ struct Plan: ParsableCommand {
             let upscaler = try ModelCatalog.upscaler(named: model, scale: models.scale, precision: models.precision,
                                                      byQP: models.qpBands)
             let o = encoding.options(input: input, output: output)
-            var outputOptions = OutputOptions(model: model, modelFile: modelStamp(model, scale: models.scale),
-                                              scale: models.scale, precision: upscaler.precision, options: o)
-            outputOptions.qpBandFiles = qpBandStamps(model, scale: models.scale, upscaler: upscaler)
+            let outputOptions = segmentOutputOptions(model, scale: models.scale, upscaler: upscaler, options: o)
             let job = SegmentedUpscale(options: o, upscaler: upscaler, outputOptions: outputOptions) { Terminal.note($0) }
             let m = try job.prepare(segmentSeconds: segmentSeconds, restart: restart)
             let done = m.segments.filter { SegmentedUpscale.verifiedRecord(m, $0.index) != nil }.map(\.index)

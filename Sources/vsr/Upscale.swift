@@ -187,9 +187,7 @@ struct Upscale: ParsableCommand {
     }
 
     private func runSegmented(_ o: UpscaleOptions, upscaler: any LumaUpscaler, model: String, seconds: Double) throws {
-        var outputOptions = OutputOptions(model: model, modelFile: modelStamp(model, scale: models.scale),
-                                          scale: models.scale, precision: upscaler.precision, options: o)
-        outputOptions.qpBandFiles = qpBandStamps(model, scale: models.scale, upscaler: upscaler)
+        let outputOptions = segmentOutputOptions(model, scale: models.scale, upscaler: upscaler, options: o)
         let job = SegmentedUpscale(options: o, upscaler: upscaler, outputOptions: outputOptions, notify: note)
         let plan = try job.prepare(segmentSeconds: seconds, restart: restart)
         let interrupts = InterruptHandler { Terminal.note("stopping: the finished segments are kept; run the same command to resume") }
@@ -268,6 +266,15 @@ func modelStamp(_ model: String, scale: Int) -> FileStamp? {
     if model == "bicubic" { return nil }
     let isPath = model.contains("/") || model.hasSuffix(".safetensors")
     return (isPath ? model : ModelCatalog.bundledPath(model, scale: scale)).flatMap { FileStamp(path: $0) }
+}
+
+/// What a segment manifest records of the model and output, so every node's segments match:
+/// the model file, its QP-band specialists, the arithmetic and the encoding (`upscale`, `plan`).
+func segmentOutputOptions(_ model: String, scale: Int, upscaler: any LumaUpscaler, options: UpscaleOptions) -> OutputOptions {
+    var o = OutputOptions(model: model, modelFile: modelStamp(model, scale: scale), scale: scale,
+                          precision: upscaler.precision, options: options)
+    o.qpBandFiles = qpBandStamps(model, scale: scale, upscaler: upscaler)
+    return o
 }
 
 /// Size and time of the QP-band specialists `upscaler` runs beside `model`; nil when it runs none.
