@@ -27,7 +27,7 @@ public enum VideoEvaluation {
         public init() {}
     }
 
-    public struct Method: Sendable, Codable {
+    public struct Method: Sendable, Encodable {
         public let name: String
         public let meanPSNR: Double
         public let meanSSIM: Double?
@@ -36,19 +36,46 @@ public enum VideoEvaluation {
         /// Standard deviation of the per-frame PSNR: quality pumping across GOPs shows here.
         public let psnrSpread: Double
         public let framePSNR: [Double]
+
+        enum CodingKeys: CodingKey { case name, meanPSNR, meanSSIM, gainOverLanczos, psnrSpread, framePSNR }
+
+        public func encode(to encoder: any Swift.Encoder) throws {
+            var c = encoder.container(keyedBy: CodingKeys.self)
+            try c.encode(name, forKey: .name)
+            try c.encode(jsonNumber(meanPSNR), forKey: .meanPSNR)
+            try c.encodeIfPresent(meanSSIM, forKey: .meanSSIM)
+            try c.encode(jsonNumber(gainOverLanczos), forKey: .gainOverLanczos)
+            try c.encode(jsonNumber(psnrSpread), forKey: .psnrSpread)
+            try c.encode(framePSNR.map(jsonNumber), forKey: .framePSNR)
+        }
     }
 
-    public struct Level: Sendable, Codable {
+    public struct Level: Sendable, Encodable {
         /// nil: clean LR, no encoder.
         public let crf: Int?
-        /// Decoded LR against the clean LR: what the encoder lost.
+        /// Decoded LR against the clean LR: what the encoder lost (infinite when nothing was).
         public let lrPSNR: Double
+        /// Standard deviation of the decoded LR's per-frame PSNR against the clean LR: how much
+        /// the input's own quality pumps across its GOPs, the bound for the methods' `psnrSpread`
+        /// (0 when nothing was lost).
+        public let lrPSNRSpread: Double
         /// Bytes of the encoded LR clip (0 when clean).
         public let lrBytes: Int
         public let methods: [Method]
+
+        enum CodingKeys: CodingKey { case crf, lrPSNR, lrPSNRSpread, lrBytes, methods }
+
+        public func encode(to encoder: any Swift.Encoder) throws {
+            var c = encoder.container(keyedBy: CodingKeys.self)
+            try c.encode(crf, forKey: .crf)
+            try c.encode(jsonNumber(lrPSNR), forKey: .lrPSNR)
+            try c.encode(lrPSNRSpread, forKey: .lrPSNRSpread)
+            try c.encode(lrBytes, forKey: .lrBytes)
+            try c.encode(methods, forKey: .methods)
+        }
     }
 
-    public struct Report: Sendable, Codable {
+    public struct Report: Sendable, Encodable {
         public let clip: String
         public let scale: Int
         public let codec: String
@@ -115,7 +142,9 @@ public enum VideoEvaluation {
                 Method(name: names[i], meanPSNR: mean(psnr[i]), meanSSIM: o.ssim ? mean(ssim[i]) : nil,
                        gainOverLanczos: mean(psnr[i]) - lanczos, psnrSpread: spread(psnr[i]), framePSNR: psnr[i])
             }
-            levels.append(Level(crf: crf, lrPSNR: mean(lrPSNR), lrBytes: lrBytes, methods: results))
+            let lossless = lrPSNR.allSatisfy { $0 == .infinity }
+            levels.append(Level(crf: crf, lrPSNR: mean(lrPSNR), lrPSNRSpread: lossless ? 0 : spread(lrPSNR.filter(\.isFinite)),
+                                lrBytes: lrBytes, methods: results))
         }
         return Report(clip: clip, scale: o.scale, codec: o.codec, preset: o.preset, downscale: o.downscale.rawValue,
                       frames: frameCount, width: w, height: h, border: border, levels: levels)
@@ -170,3 +199,6 @@ public enum VideoEvaluationError: Error, CustomStringConvertible {
         }
     }
 }
+
+/// JSON has no infinity (a lossless level's PSNR): null stands for it.
+private func jsonNumber(_ v: Double) -> Double? { v.isFinite ? v : nil }

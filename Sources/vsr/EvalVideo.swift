@@ -109,7 +109,8 @@ struct EvalVideo: ParsableCommand {
                   + "\(report.downscale) down, \(report.codec) \(report.preset); Y-PSNR dB / SSIM (gain over lanczos)")
             for level in report.levels {
                 let head = level.crf.map { "CRF \($0)" } ?? "clean"
-                print(String(format: "  %@  (LR %.2f dB against the clean LR, %d KiB)", head, level.lrPSNR, level.lrBytes / 1024))
+                print(String(format: "  %@  (LR %.2f dB, spread %.3f, against the clean LR, %d KiB)", head, level.lrPSNR,
+                             level.lrPSNRSpread, level.lrBytes / 1024))
                 for m in level.methods {
                     let ssim = m.meanSSIM.map { String(format: " / %.4f", $0) } ?? ""
                     let name = m.name.padding(toLength: max(22, m.name.count), withPad: " ", startingAt: 0)

@@ -52,6 +52,15 @@ struct VideoEvaluationTests {
             #expect(a.framePSNR.count == 12 && a.framePSNR.allSatisfy { $0.isFinite && $0 > 20 })
         }
         #expect(r.levels[0].methods[1].gainOverLanczos == 0)
+        #expect(r.levels.map(\.lrPSNRSpread) == [0, 0])
+        // JSON has no infinity: the lossless levels' LR PSNR is written as null, the rest as numbers
+        // (`--json` with a clean level used to fail with an encoding error).
+        let json = try JSONSerialization.jsonObject(with: try JSONEncoder().encode(r)) as! [String: Any]
+        let levels = json["levels"] as! [[String: Any]]
+        #expect(levels.count == 2 && levels.allSatisfy { $0["lrPSNR"] is NSNull })
+        let methods = levels[0]["methods"] as! [[String: Any]]
+        let written = methods[1]["framePSNR"] as! [Double]
+        #expect(written.count == 12 && zip(written, r.levels[0].methods[1].framePSNR).allSatisfy { abs($0 - $1) < 1e-9 })
     }
 
     /// The Lanczos baseline per frame equals ffmpeg's own `psnr` filter on the same LR clip
@@ -90,6 +99,8 @@ struct VideoEvaluationTests {
         let r = try VideoEvaluation.run(clip: try makeHR(), models: [BicubicUpscaler(scale: 2)], options: o)
         #expect(r.frames == 6)
         #expect(r.levels[0].lrPSNR > r.levels[1].lrPSNR + 3)
+        // The input's own per-frame variation is measured (the bound the issue sets for pumping).
+        #expect(r.levels.allSatisfy { $0.lrPSNRSpread > 0 && $0.lrPSNRSpread.isFinite })
         #expect(r.levels[0].lrBytes > r.levels[1].lrBytes)
         for (a, b) in zip(r.levels[0].methods, r.levels[1].methods) {
             #expect(a.meanPSNR > b.meanPSNR, "\(a.name)")
