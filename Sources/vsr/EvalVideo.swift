@@ -107,13 +107,14 @@ struct EvalVideo: ParsableCommand {
             }
             print("\(report.clip): \(report.width)x\(report.height), \(report.frames) frames, x\(report.scale), "
                   + "\(report.downscale) down, \(report.codec) \(report.preset); Y-PSNR dB / SSIM (gain over lanczos)")
+            let nameWidth = report.levels.flatMap(\.methods).map(\.name.count).max().map { max(22, $0) } ?? 22
             for level in report.levels {
                 let head = level.crf.map { "CRF \($0)" } ?? "clean"
                 print(String(format: "  %@  (LR %.2f dB, spread %.3f, against the clean LR, %d KiB)", head, level.lrPSNR,
                              level.lrPSNRSpread, level.lrBytes / 1024))
                 for m in level.methods {
                     let ssim = m.meanSSIM.map { String(format: " / %.4f", $0) } ?? ""
-                    let name = m.name.padding(toLength: max(22, m.name.count), withPad: " ", startingAt: 0)
+                    let name = m.name.padding(toLength: nameWidth, withPad: " ", startingAt: 0)
                     print("    \(name) " + String(format: "%7.3f", m.meanPSNR) + ssim
                           + String(format: "  %+.3f   spread %.3f", m.gainOverLanczos, m.psnrSpread))
                 }
