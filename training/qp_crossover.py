@@ -1,0 +1,112 @@
+#!/usr/bin/env python3
+"""From which stream QP up a high-QP specialist beats its camera model, measured on held-out
+training-like sequences: the QP a shipped specialist's `qp_band.min` is set to.
+
+qp_calibration.py placed the band boundaries between the bands' training QPs; this asks the
+question that decides what vsr should run. It draws fresh sequences from the training images
+(degrade.py's motion, downscalers, presets and GOPs; a seed training never used; x264 only, the
+codec whose QPs vsr reads), notes x264's mean QP of each (what vsr's QuantiserTracker estimates
+from the decoder's macroblock QPs), runs both networks from their checkpoints on every frame and
+prints, per QP bin, the specialist's mean Y-PSNR minus the camera model's. No evaluation clip is
+involved. About 15 minutes on 2 cores.
+
+    python3 training/qp_crossover.py --scale 2 --model balanced --model fast
+"""
+import argparse
+import glob
+import os
+import re
+import subprocess
+import sys
+import tempfile
+from multiprocessing import Pool
+
+import numpy as np
+import torch
+from PIL import Image
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+from vsr_train import degrade, models  # noqa: E402
+
+DATASETS = os.path.normpath(os.path.join(HERE, '..', '..', 'shared', 'datasets'))
+CKPT_DIR = os.path.join(HERE, 'checkpoints')
+
+
+def compress_noting_qp(yuv_frames, width, height, args):
+    """degrade.compress, also keeping x264's frame-weighted mean QP (from its summary)."""
+    with tempfile.TemporaryDirectory(dir='/dev/shm' if os.path.isdir('/dev/shm') else None) as tmp:
+        path = os.path.join(tmp, 'seq.mkv')
+        r = subprocess.run(['ffmpeg', '-v', 'info', '-f', 'rawvideo', '-pix_fmt', 'yuv420p', '-s', f'{width}x{height}',
+                            '-r', '25', '-i', '-', *args, '-y', path], input=b''.join(yuv_frames), capture_output=True, check=True)
+        n = total = 0
+        for m in re.finditer(r'frame [IPB]:\s*(\d+)\s+Avg QP:\s*([\d.]+)', r.stderr.decode()):
+            n += int(m.group(1))
+            total += int(m.group(1)) * float(m.group(2))
+        compress_noting_qp.qp = total / n
+        out = subprocess.run(['ffmpeg', '-v', 'error', '-i', path, '-f', 'rawvideo', '-pix_fmt', 'yuv420p', '-'],
+                             capture_output=True, check=True).stdout
+    luma, frame = width * height, width * height * 3 // 2
+    return [np.frombuffer(out, np.uint8, luma, i * frame).reshape(height, width) for i in range(len(out) // frame)]
+
+
+def x264_only(rng, draw=degrade._codec_args):
+    while 'libx264' not in (args := draw(rng))[0]:
+        pass
+    return args
+
+
+def sequence(job):
+    path, scale, seed = job
+    degrade.compress, degrade._codec_args, degrade.KEEP = compress_noting_qp, x264_only, degrade.FRAMES
+    r = degrade.degraded_sequence(np.asarray(Image.open(path).convert('RGB'), np.float64) / 255, scale,
+                                  np.random.default_rng(seed))
+    return None if r is None else (np.stack(r[0]), np.stack(r[1]), compress_noting_qp.qp)
+
+
+def load(tag, name, scale):
+    net = models.build(name, scale)
+    net.load_state_dict(torch.load(os.path.join(CKPT_DIR, f'{tag}.pt'), weights_only=False)['net'])
+    return net.eval()
+
+
+@torch.no_grad()
+def psnr_gap(camera, specialist, lr, hr, scale):
+    """Specialist minus camera model, Y-PSNR over the whole sequence (border = scale)."""
+    x = torch.from_numpy(lr.astype(np.float32) / 255)[:, None]
+    ref = hr[:, scale:-scale, scale:-scale].astype(np.float64)
+    mse = [np.mean((np.clip(np.round(n(x)[:, 0].numpy() * 255), 0, 255)[:, scale:-scale, scale:-scale] - ref) ** 2)
+           for n in (camera, specialist)]
+    return 10 * np.log10(mse[0] / mse[1])
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    ap.add_argument('--scale', type=int, default=2)
+    ap.add_argument('--model', action='append', help='camera family member (default: balanced and fast)')
+    ap.add_argument('--band', default='highqp')
+    ap.add_argument('--variants', type=int, default=2, help='sequences drawn per training image')
+    ap.add_argument('--seed', type=int, default=77)
+    a = ap.parse_args()
+    paths = sorted(p for d in ('T91', 'BSDS200') for p in glob.glob(os.path.join(DATASETS, d, '*')))
+    jobs = [(p, a.scale, a.seed * 1_000_003 + v * 10_007 + i) for v in range(a.variants) for i, p in enumerate(paths)]
+    with Pool(2) as pool:
+        seqs = [s for s in pool.map(sequence, jobs, chunksize=8) if s is not None]
+    print(f'x{a.scale}: {len(seqs)} held-out x264 sequences', flush=True)
+    torch.set_num_threads(2)
+    for name in a.model or ['balanced', 'fast']:
+        # The polished checkpoints (train.py --polish-queue) are what ships; the L1 ones otherwise.
+        def tag(band):
+            base = f'camera-{name}-{band}-x{a.scale}' if band else f'camera-{name}-x{a.scale}'
+            return base + '-l2' if os.path.exists(os.path.join(CKPT_DIR, base + '-l2.pt')) else base
+        camera, specialist = load(tag(None), name, a.scale), load(tag(a.band), name, a.scale)
+        rows = np.array([(qp, psnr_gap(camera, specialist, lr, hr, a.scale)) for lr, hr, qp in seqs])
+        print(f'{tag(a.band)} minus {tag(None)}, by x264 mean QP:')
+        for lo in range(int(rows[:, 0].min()), int(rows[:, 0].max()) + 1):
+            sel = (rows[:, 0] >= lo) & (rows[:, 0] < lo + 1)
+            if sel.sum() >= 5:
+                print(f'  QP {lo}-{lo + 1}: {sel.sum():3d} sequences, {rows[sel, 1].mean():+.3f} dB')
+
+
+if __name__ == '__main__':
+    main()
