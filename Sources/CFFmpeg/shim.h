@@ -17,6 +17,7 @@
 #include <libavfilter/buffersrc.h>
 #include <libavfilter/buffersink.h>
 #include <libavutil/audio_fifo.h>
+#include <malloc.h>
 
 /// AVERROR(e) is a macro: negated POSIX errno.
 static inline int vsr_averror(int posix) { return AVERROR(posix); }
@@ -32,6 +33,10 @@ static inline int64_t vsr_nopts_value(void) { return AV_NOPTS_VALUE; }
 static inline AVRational vsr_time_base_q(void) { return (AVRational){1, AV_TIME_BASE}; }
 /// av_err2str uses a compound-literal buffer; this fills the caller's buffer instead.
 static inline void vsr_strerror(int code, char *buf, size_t size) { av_strerror(code, buf, size); }
+
+/// glibc's M_PERTURB (a macro of malloc.h): every new heap allocation is filled with one fixed
+/// byte. libx264 reads a few heap bytes it never wrote; this makes them the same on every run.
+static inline void vsr_perturb_heap(int byte) { mallopt(M_PERTURB, byte); }
 
 /// Installs an interrupt callback that reads a flag; FFmpeg polls it during blocking I/O.
 /// `flag` points at memory owned by the caller (an atomic int: nonzero means stop).

@@ -150,6 +150,14 @@ public final class YUVClipReader {
 
 /// Encodes pictures into a video file: one encoder thread, constant frame rate.
 public final class YUVClipWriter {
+    /// Makes this process's encodes repeatable: libx264 (FFmpeg 5.1, one thread) reads heap bytes
+    /// it never wrote, so the same pixels with the same parameters gave a different clip from run
+    /// to run (slow_traffic_small.mp4 at CRF 23, from its second frame on; up to 0.04 dB in
+    /// `vsr eval-video`), while the ffmpeg CLI, a fresh process whose heap is still zero, did not.
+    /// glibc then fills every new allocation with one fixed byte (M_PERTURB), for the rest of the
+    /// process, at the cost of a memset per allocation: for measurements, not for `vsr upscale`.
+    public static func makeEncodesRepeatable() { vsr_perturb_heap(0xA5) }
+
     private let output: OutputFile
     private let encoder: Encoder
     private let stream: Int

@@ -5,8 +5,7 @@ import VSRMedia
 /// `vsr eval-video`: quality on compressed video, the input users actually have.
 ///
 /// The HR clip is cropped to a multiple of 2 x scale, downscaled (swscale: bicubic, area, ...),
-/// encoded at each CRF (one encoder thread; x264 in-process still varies by about 0.1 % in size
-/// and up to 0.04 dB between runs, where the ffmpeg CLI does not: cause not found yet), decoded,
+/// encoded at each CRF (one encoder thread, repeatable: `YUVClipWriter.makeEncodesRepeatable`), decoded,
 /// upscaled by each model and by the bicubic and Lanczos baselines, and compared with the HR
 /// frames: Y-PSNR and SSIM per frame (border of `border` pixels cropped) and their means. A
 /// "clean" level skips the encoder (the LR frames as downscaled).
@@ -89,6 +88,7 @@ public enum VideoEvaluation {
 
     public static func run(clip: String, models: [any LumaUpscaler], options o: Options,
                            progress: (String) -> Void = { _ in }) throws -> Report {
+        YUVClipWriter.makeEncodesRepeatable()
         let probe = try YUVClipReader(path: clip)
         let step = 2 * o.scale
         let w = probe.width - probe.width % step, h = probe.height - probe.height % step
