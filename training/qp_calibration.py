@@ -25,16 +25,28 @@ from vsr_train import degrade  # noqa: E402
 BANDS = {'lowqp': (18, 26), 'midqp': (25, 31), 'highqp': (30, 38)}  # train.py QP_BANDS' CRF ranges
 
 
-def mean_qp(yuv_frames, width, height, args):
-    """x264's mean QP over all frames of one encode (from its per-frame-type summary)."""
-    r = subprocess.run(['ffmpeg', '-v', 'info', '-f', 'rawvideo', '-pix_fmt', 'yuv420p',
-                        '-s', f'{width}x{height}', '-r', '25', '-i', '-', *args, '-f', 'null', '-'],
-                       input=b''.join(yuv_frames), capture_output=True, check=True)
+def x264_mean_qp(log):
+    """x264's mean QP over all frames of one encode, from its per-frame-type summary in `log`."""
     n = total = 0
-    for m in re.finditer(r'frame [IPB]:\s*(\d+)\s+Avg QP:\s*([\d.]+)', r.stderr.decode()):
+    for m in re.finditer(r'frame [IPB]:\s*(\d+)\s+Avg QP:\s*([\d.]+)', log):
         n += int(m.group(1))
         total += int(m.group(1)) * float(m.group(2))
     return total / n
+
+
+def mean_qp(yuv_frames, width, height, args):
+    """x264's mean QP over all frames of one encode."""
+    r = subprocess.run(['ffmpeg', '-v', 'info', '-f', 'rawvideo', '-pix_fmt', 'yuv420p',
+                        '-s', f'{width}x{height}', '-r', '25', '-i', '-', *args, '-f', 'null', '-'],
+                       input=b''.join(yuv_frames), capture_output=True, check=True)
+    return x264_mean_qp(r.stderr.decode())
+
+
+def x264_only(rng, draw=degrade._codec_args):
+    """degrade.py's codec draw, redrawn until it is x264 (the codec whose QPs vsr reads)."""
+    while 'libx264' not in (args := draw(rng))[0]:
+        pass
+    return args
 
 
 def main():
@@ -50,13 +62,6 @@ def main():
     def compress(yuv_frames, width, height, args):
         samples.append((int(args[args.index('-crf') + 1]), mean_qp(yuv_frames, width, height, args)))
         return [np.zeros((height, width), np.uint8)] * degrade.FRAMES
-
-    draw = degrade._codec_args
-
-    def x264_only(rng):
-        while 'libx264' not in (args := draw(rng))[0]:
-            pass
-        return args
 
     degrade.compress, degrade._codec_args = compress, x264_only
     paths = sorted(p for d in ('T91', 'BSDS200') for p in glob.glob(os.path.join(a.data, d, '*')))

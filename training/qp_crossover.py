@@ -13,12 +13,10 @@ involved. About 15 minutes on 2 cores.
     python3 training/qp_crossover.py --scale 2 --model balanced --model fast
 """
 import argparse
+import functools
 import glob
 import os
-import re
-import subprocess
 import sys
-import tempfile
 from multiprocessing import Pool
 
 import numpy as np
@@ -27,41 +25,23 @@ from PIL import Image
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
+from qp_calibration import x264_mean_qp, x264_only  # noqa: E402
 from vsr_train import degrade, models  # noqa: E402
+from vsr_train.degrade import compress  # noqa: E402  (the original: sequence() wraps it)
 
 DATASETS = os.path.normpath(os.path.join(HERE, '..', '..', 'shared', 'datasets'))
 CKPT_DIR = os.path.join(HERE, 'checkpoints')
 
 
-def compress_noting_qp(yuv_frames, width, height, args):
-    """degrade.compress, also keeping x264's frame-weighted mean QP (from its summary)."""
-    with tempfile.TemporaryDirectory(dir='/dev/shm' if os.path.isdir('/dev/shm') else None) as tmp:
-        path = os.path.join(tmp, 'seq.mkv')
-        r = subprocess.run(['ffmpeg', '-v', 'info', '-f', 'rawvideo', '-pix_fmt', 'yuv420p', '-s', f'{width}x{height}',
-                            '-r', '25', '-i', '-', *args, '-y', path], input=b''.join(yuv_frames), capture_output=True, check=True)
-        n = total = 0
-        for m in re.finditer(r'frame [IPB]:\s*(\d+)\s+Avg QP:\s*([\d.]+)', r.stderr.decode()):
-            n += int(m.group(1))
-            total += int(m.group(1)) * float(m.group(2))
-        compress_noting_qp.qp = total / n
-        out = subprocess.run(['ffmpeg', '-v', 'error', '-i', path, '-f', 'rawvideo', '-pix_fmt', 'yuv420p', '-'],
-                             capture_output=True, check=True).stdout
-    luma, frame = width * height, width * height * 3 // 2
-    return [np.frombuffer(out, np.uint8, luma, i * frame).reshape(height, width) for i in range(len(out) // frame)]
-
-
-def x264_only(rng, draw=degrade._codec_args):
-    while 'libx264' not in (args := draw(rng))[0]:
-        pass
-    return args
-
-
 def sequence(job):
+    """One held-out sequence: (all LR frames, all HR frames, x264's mean QP), or None."""
     path, scale, seed = job
-    degrade.compress, degrade._codec_args, degrade.KEEP = compress_noting_qp, x264_only, degrade.FRAMES
+    qp = []
+    degrade.compress = functools.partial(compress, encoder_log=lambda log: qp.append(x264_mean_qp(log)))
+    degrade._codec_args, degrade.KEEP = x264_only, degrade.FRAMES
     r = degrade.degraded_sequence(np.asarray(Image.open(path).convert('RGB'), np.float64) / 255, scale,
                                   np.random.default_rng(seed))
-    return None if r is None else (np.stack(r[0]), np.stack(r[1]), compress_noting_qp.qp)
+    return None if r is None or not qp else (np.stack(r[0]), np.stack(r[1]), qp[0])
 
 
 def load(tag, name, scale):

@@ -85,13 +85,16 @@ def _codec_args(rng):
     return ['-c:v', codec, '-q:v', str(q)] + extra, f'{kind} q {q}'
 
 
-def compress(yuv_frames, width, height, args):
-    """Encodes raw yuv420p frames with ffmpeg and decodes them back: a list of uint8 luma planes."""
+def compress(yuv_frames, width, height, args, encoder_log=None):
+    """Encodes raw yuv420p frames with ffmpeg and decodes them back: a list of uint8 luma planes.
+    `encoder_log`, if given, receives the encoder's log text (x264 prints its mean QPs there)."""
     with tempfile.TemporaryDirectory(dir='/dev/shm' if os.path.isdir('/dev/shm') else None) as tmp:
         path = os.path.join(tmp, 'seq.mkv')
-        subprocess.run(['ffmpeg', '-v', 'error', '-f', 'rawvideo', '-pix_fmt', 'yuv420p',
-                        '-s', f'{width}x{height}', '-r', '25', '-i', '-', *args, '-y', path],
-                       input=b''.join(yuv_frames), check=True)
+        r = subprocess.run(['ffmpeg', '-v', 'info' if encoder_log else 'error', '-f', 'rawvideo', '-pix_fmt', 'yuv420p',
+                            '-s', f'{width}x{height}', '-r', '25', '-i', '-', *args, '-y', path],
+                           input=b''.join(yuv_frames), check=True, stderr=subprocess.PIPE if encoder_log else None)
+        if encoder_log:
+            encoder_log(r.stderr.decode(errors='replace'))
         # Decoded as yuv420p and the Y plane taken as it is: '-pix_fmt gray' would stretch
         # limited-range luma to 0-255. (MJPEG's full-range yuvj420p is converted back to limited.)
         out = subprocess.run(['ffmpeg', '-v', 'error', '-i', path, '-f', 'rawvideo',
