@@ -251,7 +251,6 @@ def write_parity_fixture(plain, tag, scale):
 
 def export(net, name, scale, hours, steps, final=True, family='paper', band=None, polish=False):
     tag = run_tag(family, name, scale, band)
-    run_hours = hours   # this run's time (a polish's own, where the note names the L1 stage's too)
     extra = None
     layers = net.folded_layers()
     plain = models.PlainNet(layers, scale)
@@ -261,28 +260,27 @@ def export(net, name, scale, hours, steps, final=True, family='paper', band=None
         results[ds] = {'psnr': round(p, 3), 'ssim': round(s, 4)}
     os.makedirs(WEIGHTS, exist_ok=True)
     if family == 'camera':
-        polished = (steps, hours)   # the L2 polish's steps and time; the note starts with the L1 stage's
-        if polish:
-            base = torch.load(os.path.join(CKPT_DIR, f'{tag}.pt'), weights_only=False)
-            steps, hours = base['step'], base['elapsed'] / 3600
+        # A polished model's note starts with its L1 stage: the base checkpoint's steps and time.
+        base = torch.load(os.path.join(CKPT_DIR, f'{tag}.pt'), weights_only=False) if polish else None
+        l1_steps, l1_hours = (base['step'], base['elapsed'] / 3600) if polish else (steps, hours)
         note = (f'fine-tuned from {name}-x{scale}: T91+BSDS200 (Y), clean MATLAB bicubic : '
                 f'compressed sequences (x264/x265 CRF {degrade.CRF_RANGE[0]}-{degrade.CRF_RANGE[1]}, '
                 f'MPEG-2, MJPEG; pans, noise, blur, 5 downscalers) = '
-                f'{CAMERA_SHARES[0]}:{CAMERA_SHARES[1]}, {steps} steps of batch {BATCH}, L1, Adam, '
-                f'cosine {CAMERA_LR_MAX}->{LR_MIN}; {hours:.2f} h on CPU')
+                f'{CAMERA_SHARES[0]}:{CAMERA_SHARES[1]}, {l1_steps} steps of batch {BATCH}, L1, Adam, '
+                f'cosine {CAMERA_LR_MAX}->{LR_MIN}; {l1_hours:.2f} h on CPU')
         description = CAMERA_DESCRIPTION[name]
         if band:
             (lo, hi), shares, qp_ranges = QP_BANDS[band]
             qp_lo, qp_hi = qp_ranges[scale]
             note = (f'fine-tuned from camera-{name}-x{scale} on its compressed sequences of x264/x265 '
                     f'CRF {lo}-{hi}' + (f' (clean : compressed = {shares[0]}:{shares[1]})' if shares else '')
-                    + f', {steps} steps of batch {BATCH}, L1, Adam, cosine {BAND_LR_MAX}->{LR_MIN}; '
-                    f'{hours:.2f} h on CPU')
+                    + f', {l1_steps} steps of batch {BATCH}, L1, Adam, cosine {BAND_LR_MAX}->{LR_MIN}; '
+                    f'{l1_hours:.2f} h on CPU')
             description = f'camera-{name}-x{scale} for H.264 streams of mean QP {qp_lo:g} to {qp_hi:g}'
             extra = {'qp_band': {'min': qp_lo, 'max': qp_hi, 'of': f'camera-{name}'}}
         if polish:
-            note += (f'; then {polished[0]} steps with the MSE loss (L2 polish), cosine {POLISH_LR_MAX}->{LR_MIN}, '
-                     f'{polished[1]:.2f} h')
+            note += (f'; then {steps} steps with the MSE loss (L2 polish), cosine {POLISH_LR_MAX}->{LR_MIN}, '
+                     f'{hours:.2f} h')
     else:
         note = (f'T91+BSDS200 (Y, MATLAB bicubic LR), {steps} steps of batch {BATCH}, '
                 f'L1, Adam, cosine {LR_MAX}->{LR_MIN}, re-parameterised blocks'
@@ -296,7 +294,7 @@ def export(net, name, scale, hours, steps, final=True, family='paper', band=None
     write_parity_fixture(plain, tag, scale)
     print(f'exported {path}: {results}', flush=True)
     if final:
-        log(os.path.join(CKPT_DIR, f'{tag}{"-l2" if polish else ""}.log'), exported=path, results=results, hours=run_hours)
+        log(os.path.join(CKPT_DIR, f'{tag}{"-l2" if polish else ""}.log'), exported=path, results=results, hours=hours)
 
 
 def main():
