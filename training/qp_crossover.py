@@ -26,6 +26,7 @@ from PIL import Image
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 from qp_calibration import x264_mean_qp, x264_only  # noqa: E402
+from train import POLISH_QUEUE  # noqa: E402
 from vsr_train import degrade, models  # noqa: E402
 from vsr_train.degrade import compress  # noqa: E402  (the original: sequence() wraps it)
 
@@ -75,10 +76,11 @@ def main():
     print(f'x{a.scale}: {len(seqs)} held-out x264 sequences', flush=True)
     torch.set_num_threads(2)
     for name in a.model or ['balanced', 'fast']:
-        # The polished checkpoints (train.py --polish-queue) are what ships; the L1 ones otherwise.
+        # What ships: the polished checkpoint of a run in train.py's POLISH_QUEUE, else the L1 one
+        # (camera-quality-x2's polish exists but does not ship).
         def tag(band):
             base = f'camera-{name}-{band}-x{a.scale}' if band else f'camera-{name}-x{a.scale}'
-            return base + '-l2' if os.path.exists(os.path.join(CKPT_DIR, base + '-l2.pt')) else base
+            return base + '-l2' if (name, a.scale, band) in POLISH_QUEUE else base
         camera, specialist = load(tag(None), name, a.scale), load(tag(a.band), name, a.scale)
         rows = np.array([(qp, psnr_gap(camera, specialist, lr, hr, a.scale)) for lr, hr, qp in seqs])
         print(f'{tag(a.band)} minus {tag(None)}, by x264 mean QP:')

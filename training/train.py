@@ -75,7 +75,8 @@ BAND_LR_MAX = 2e-4
 # Not in it: quality-x2's polish (checkpoint kept) lost 0.24 dB on clean Set5 and 0.02-0.07 dB at
 # CRF 23 for its gains at CRF 28-33; quality-x4/x3 were not tried.
 POLISH_QUEUE = [('balanced', 2, None), ('fast', 2, None), ('balanced', 2, 'highqp'), ('fast', 2, 'highqp'),
-                ('balanced', 4, None), ('fast', 4, None), ('balanced', 3, None), ('fast', 3, None)]
+                ('balanced', 4, None), ('fast', 4, None), ('balanced', 3, None), ('fast', 3, None),
+                ('quality', 2, 'highqp')]
 POLISH_STEPS = 8_000
 POLISH_LR_MAX = 2e-4
 DEGRADED_VARIANTS = 4
