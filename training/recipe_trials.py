@@ -19,7 +19,7 @@ sys.path.insert(0, HERE)
 import numpy as np, torch, torch.nn.functional as F
 from PIL import Image
 from vsr_train import data, degrade, models
-from vsr_train.data import MixedSampler, PatchSampler, degraded_planes, training_planes, load_rgb01
+from vsr_train.data import MixedSampler, PatchSampler, degraded_planes, training_planes, load_rgb3
 from vsr_train.export import model_file
 import train as T
 
@@ -43,11 +43,8 @@ def ms_degrade(job):
     """data._degrade_one on an HR image shrunk by a random 0.5-0.85 first."""
     path, sc, seed = job
     rng = np.random.default_rng(seed)
-    hr = load_rgb01(path)
-    if hr.ndim == 2:
-        hr = np.repeat(hr[..., None], 3, axis=2)
     f = rng.uniform(0.5, 0.85)
-    img = Image.fromarray(np.round(hr * 255).astype(np.uint8))
+    img = Image.fromarray(np.round(load_rgb3(path) * 255).astype(np.uint8))
     img = img.resize((max(1, round(img.width * f)), max(1, round(img.height * f))), Image.LANCZOS)
     hr = np.asarray(img, np.float64) / 255.0
     return degrade.degraded_sequence(hr, sc, rng)

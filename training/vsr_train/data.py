@@ -43,14 +43,16 @@ def training_planes(folders, scale: int, cache_dir: str):
     return lrs, hrs
 
 
+def load_rgb3(path):
+    """load_rgb01 with grey images repeated to three channels (the degradation works in RGB)."""
+    hr = load_rgb01(path)
+    return np.repeat(hr[..., None], 3, axis=2) if hr.ndim == 2 else hr
+
+
 def _degrade_one(job):
     from .degrade import degraded_sequence
     path, scale, seed = job
-    rng = np.random.default_rng(seed)
-    hr = load_rgb01(path)
-    if hr.ndim == 2:
-        hr = np.repeat(hr[..., None], 3, axis=2)
-    return degraded_sequence(hr, scale, rng)
+    return degraded_sequence(load_rgb3(path), scale, np.random.default_rng(seed))
 
 
 def degraded_planes(folders, scale: int, cache_dir: str, variants: int, seed: int = 7, workers: int = 2):
