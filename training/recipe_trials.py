@@ -13,15 +13,23 @@ HR image by 0.5-0.85 (Lanczos) first, as Real-ESRGAN's multi-scale ground truth 
 video-like detail); `long` encodes 16-frame sequences (more P/B drift) instead of 8. Results:
 training/README.md, "What no longer moves it". About 10 minutes a trial on one core.
 """
-import argparse, math, os, sys, time
+import argparse
+import math
+import os
+import sys
+import time
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from PIL import Image
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
-import numpy as np, torch, torch.nn.functional as F
-from PIL import Image
-from vsr_train import data, degrade, models
-from vsr_train.data import MixedSampler, PatchSampler, degraded_planes, training_planes, load_rgb3
-from vsr_train.export import model_file
-import train as T
+import train as T  # noqa: E402
+from vsr_train import data, degrade, models  # noqa: E402
+from vsr_train.data import MixedSampler, PatchSampler, degraded_planes, load_rgb3, training_planes  # noqa: E402
+from vsr_train.export import model_file  # noqa: E402
 
 ap = argparse.ArgumentParser()
 ap.add_argument('--name', required=True)
@@ -31,13 +39,14 @@ ap.add_argument('--lr', type=float, default=1e-4)
 ap.add_argument('--shares', default='1,3')
 ap.add_argument('--base', default='camera-balanced-x2-l2')
 ap.add_argument('--model', default='balanced')
-ap.add_argument('--gen-only', action='store_true')
+ap.add_argument('--gen-only', action='store_true', help='only make the --extra cache')
 a = ap.parse_args()
 torch.set_num_threads(1)
 scale = 2
 folders = [os.path.join(T.DATASETS, 'T91'), os.path.join(T.DATASETS, 'BSDS200')]
 cache = os.path.join(HERE, 'cache')
 OUT = '/tmp/vsr-trials'
+
 
 def ms_degrade(job):
     """data._degrade_one on an HR image shrunk by a random 0.5-0.85 first."""
@@ -49,6 +58,7 @@ def ms_degrade(job):
     hr = np.asarray(img, np.float64) / 255.0
     return degrade.degraded_sequence(hr, sc, rng)
 
+
 extra = None
 if a.extra == 'multiscale':
     data._degrade_one = ms_degrade
@@ -57,7 +67,7 @@ elif a.extra == 'long':
     degrade.FRAMES = 16
     extra = degraded_planes(folders, scale, cache, 4, seed=110)
 if a.gen_only:
-    print('frames', len(extra[0])); sys.exit()
+    sys.exit(f'frames: {len(extra[0])}' if extra else 'nothing to make without --extra')
 
 lrs, hrs = training_planes(folders, scale, cache)
 dl, dh = degraded_planes(folders, scale, cache, T.DEGRADED_VARIANTS, seed=T.DEGRADED_SEED)
