@@ -14,7 +14,6 @@ video-like detail); `long` encodes 16-frame sequences (more P/B drift) instead o
 training/README.md, "What no longer moves it". About 10 minutes a trial on one core.
 """
 import argparse
-import math
 import os
 import sys
 import time
@@ -27,7 +26,7 @@ from PIL import Image
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 import train as T  # noqa: E402
-from vsr_train import data, degrade, models  # noqa: E402
+from vsr_train import degrade, models  # noqa: E402
 from vsr_train.data import MixedSampler, PatchSampler, degraded_planes, load_rgb3, training_planes  # noqa: E402
 from vsr_train.export import model_file  # noqa: E402
 
@@ -61,11 +60,11 @@ def ms_degrade(job):
 
 extra = None
 if a.extra == 'multiscale':
-    data._degrade_one = ms_degrade
-    extra = degraded_planes(folders, scale, cache, 4, seed=109)  # seeds 1xx: never train.py's own caches
+    # seeds 1xx: never train.py's own caches
+    extra = degraded_planes(folders, scale, cache, T.DEGRADED_VARIANTS, seed=109, degrade_one=ms_degrade)
 elif a.extra == 'long':
     degrade.FRAMES = 16
-    extra = degraded_planes(folders, scale, cache, 4, seed=110)
+    extra = degraded_planes(folders, scale, cache, T.DEGRADED_VARIANTS, seed=110)
 if a.gen_only:
     sys.exit(f'frames: {len(extra[0])}' if extra else 'nothing to make without --extra')
 
@@ -82,7 +81,7 @@ opt = torch.optim.Adam(net.parameters(), lr=a.lr)
 torch.manual_seed(5)
 t0, run = time.time(), 0.0
 for step in range(a.steps):
-    lr = 1e-6 + 0.5 * (a.lr - 1e-6) * (1 + math.cos(math.pi * step / a.steps))
+    lr = T.cosine_lr(step, a.steps, a.lr)
     for g in opt.param_groups: g['lr'] = lr
     x, y = sampler.batch(T.BATCH)
     x = torch.from_numpy(x).contiguous(memory_format=torch.channels_last)

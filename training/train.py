@@ -138,6 +138,11 @@ def trim_log(log_path, step):
         f.writelines(lines)
 
 
+def cosine_lr(step, steps, lr_max):
+    """The learning rate of every run: cosine from lr_max at step 0 to LR_MIN at the last step."""
+    return LR_MIN + 0.5 * (lr_max - LR_MIN) * (1 + math.cos(math.pi * step / steps))
+
+
 def run_tag(family, name, scale, band=None):
     if family == 'paper':
         return f'{name}-x{scale}'
@@ -203,7 +208,7 @@ def train(name, scale, steps, seed=1, family='paper', band=None, polish=False):
         os.replace(tmp, ckpt_path)
 
     while step < steps:
-        lr = LR_MIN + 0.5 * (lr_max - LR_MIN) * (1 + math.cos(math.pi * step / steps))
+        lr = cosine_lr(step, steps, lr_max)
         for g in opt.param_groups:
             g['lr'] = lr
         x, y = sampler.batch(BATCH)

@@ -55,9 +55,11 @@ def _degrade_one(job):
     return degraded_sequence(load_rgb3(path), scale, np.random.default_rng(seed))
 
 
-def degraded_planes(folders, scale: int, cache_dir: str, variants: int, seed: int = 7, workers: int = 2):
+def degraded_planes(folders, scale: int, cache_dir: str, variants: int, seed: int = 7, workers: int = 2,
+                    degrade_one=_degrade_one):
     """Camera-like (lr_y, hr_y) uint8 frames: `variants` random compressed sequences per image
-    (vsr_train.degrade), cached since encoding them takes minutes."""
+    (vsr_train.degrade), cached since encoding them takes minutes. `degrade_one` makes one sequence
+    from a (path, scale, seed) job (a top-level function: the worker processes receive it pickled)."""
     os.makedirs(cache_dir, exist_ok=True)
     cache = os.path.join(cache_dir, f'degraded_x{scale}_v{variants}_s{seed}.npz')
     if os.path.exists(cache):
@@ -68,7 +70,7 @@ def degraded_planes(folders, scale: int, cache_dir: str, variants: int, seed: in
             for v in range(variants) for i, p in enumerate(paths)]
     from multiprocessing import Pool
     with Pool(workers) as pool:
-        results = pool.map(_degrade_one, jobs, chunksize=8)
+        results = pool.map(degrade_one, jobs, chunksize=8)
     lrs, hrs, descs = [], [], []
     for r in results:
         if r is not None:
