@@ -53,7 +53,7 @@ let package = Package(
             "VSRKernelsAVX512", "VSRModels", "VSRQuality",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
-        .executableTarget(name: "vsr-fuzz", dependencies: ["VSRLive", "VSRMedia", "VSRKernels", "VSRModels"]),
+        .executableTarget(name: "vsr-fuzz", dependencies: ["VSRLive", "VSRUpscale", "VSRMedia", "VSRKernels", "VSRModels"]),
         // What the tests share: the scalar reference executor, kernel test data, media fixtures.
         .target(name: "VSRTestSupport", dependencies: ["VSRKernels", "VSRKernelsAVX512", "VSRMedia", "VSRBench"]),
         .testTarget(name: "VSRUpscaleTests", dependencies: ["VSRUpscale", "VSRFrames", "VSRMedia", "VSRKernels", "VSRPipeline", "VSRTestSupport", "VSRBench"],

@@ -6,7 +6,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds=${1:-300}; shift || true
-targets=("${@:-media model config}")
+targets=("${@:-media model config manifest}")
 read -r -a targets <<< "${targets[*]}"
 swift build --product vsr-fuzz --scratch-path .build-fuzz -Xswiftc -sanitize=fuzzer,address -Xswiftc -DFUZZING \
   2>&1 | grep -v "Cannot export local symbol" | grep -v "^\[" || true

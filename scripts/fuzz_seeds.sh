@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Seed corpora for the fuzz targets: small valid files of every kind vsr reads (made with the
-# ffmpeg CLI), the bundled model files, stream configs. Written to OUT/{media,model,config}.
+# ffmpeg CLI), the bundled model files, stream configs, a segment manifest. Written to
+# OUT/{media,model,config,manifest}.
 set -euo pipefail
 out=${1:?usage: fuzz_seeds.sh OUT}
-mkdir -p "$out/media" "$out/model" "$out/config"
+mkdir -p "$out/media" "$out/model" "$out/config" "$out/manifest"
 cd "$(dirname "$0")/.."
 mk() { ffmpeg -v error -y -f lavfi -i "testsrc=size=$1:rate=10" -frames:v 3 "${@:2}"; }
 [ -s "$out/media/h264.mp4" ] || {
@@ -20,3 +21,4 @@ mk() { ffmpeg -v error -y -f lavfi -i "testsrc=size=$1:rate=10" -frames:v 3 "${@
 cp weights/fast-x2.safetensors weights/balanced-x4.safetensors "$out/model/"
 echo '{"streams": [{"input": "udp://127.0.0.1:5000", "output": "out.ts", "name": "door"}]}' > "$out/config/one.json"
 echo '{"streams": [{"input": "a.mp4", "output": "b.m3u8", "format": "hls"}, {"input": "rtsp://cam/1", "output": "srt://127.0.0.1:9000"}]}' > "$out/config/two.json"
+cp Tests/VSRUpscaleTests/Regressions/manifest/* "$out/manifest/"

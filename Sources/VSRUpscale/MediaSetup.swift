@@ -114,7 +114,7 @@ struct MediaSetup {
         }
         var eo = o
         eo.encoder = encoderName
-        if !isImage { try eo.validateCRF() }
+        if !isImage { try eo.settings.validateCRF() }
         let hdrMetadata = hdr ? input.hdrMetadata(stream: vi) : HDRMetadata()
         if hdr && encoderName == "libx265" {
             let given = eo.encoderOptions["x265-params"].map { ":" + $0 } ?? ""

@@ -24,6 +24,23 @@ public enum AudioMode: Sendable, Equatable, Codable {
         default: self = .codec(text)
         }
     }
+
+    /// As given on the command line: "auto", "copy", "none" or the codec.
+    public var text: String {
+        switch self {
+        case .auto: "auto"
+        case .copy: "copy"
+        case .none: "none"
+        case .codec(let c): c
+        }
+    }
+
+    // Stored as its command-line text ("audio": "aac" in a manifest).
+    public init(from decoder: any Decoder) throws { self.init(try decoder.singleValueContainer().decode(String.self)) }
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.singleValueContainer()
+        try c.encode(text)
+    }
 }
 
 /// What becomes of the streams besides the upscaled video (they shape the output: a segment plan
@@ -38,98 +55,44 @@ public struct KeepOptions: Sendable, Equatable, Codable {
     public init() {}
 }
 
-/// Everything `vsr upscale` needs besides the upscaler itself.
+/// Everything `vsr upscale` needs besides the upscaler itself: the files, how the work is run,
+/// and the output settings (`o.crf` reads `o.settings.crf`).
+@dynamicMemberLookup
 public struct UpscaleOptions: Sendable {
     public var input: String
     public var output: String
-    public var encoder = "libx264"
-    /// The encoder was not chosen by the user: vsr may pick another for the input (HDR: libx265).
-    public var encoderIsDefault = true
-    public var crf: Int? = nil
-    public var preset: String? = nil
+    /// Everything that shapes the output: a segment plan records exactly this.
+    public var settings = OutputSettings()
     /// Upscale workers (frames in parallel); nil: one per core.
     public var workers: Int? = nil
     public var overwrite = false
-    /// Container override (e.g. "matroska"); nil: guessed from the output name.
-    public var format: String? = nil
     /// Queue depth between stages (frames).
     public var queueDepth = 4
-    /// What becomes of the streams besides the upscaled video.
-    public var keep = KeepOptions()
-    /// Trim: start (seconds from the input's start), duration (seconds), frame count. The
-    /// output starts at 0.
-    public var deinterlace = DeinterlaceMode.auto
-    public var start: Double? = nil
-    public var duration: Double? = nil
-    public var frames: Int? = nil
+    /// Encoders print nothing but errors (x265 writes its banner itself, past FFmpeg's log).
+    public var quietEncoder = true
 
     public init(input: String, output: String) {
         self.input = input
         self.output = output
     }
 
+    public subscript<T>(dynamicMember key: WritableKeyPath<OutputSettings, T>) -> T {
+        get { settings[keyPath: key] }
+        set { settings[keyPath: key] = newValue }
+    }
+
     /// The encoders vsr offers for video, in order of preference, when FFmpeg has them.
     public static let videoEncoders = ["libx264", "libx265", "libsvtav1", "libvpx-vp9"]
 
-    /// Encoder options given as key=value (AVOptions of the codec or the encoder: tune, profile,
-    /// g, bf, maxrate, bufsize, x264-params, ...); they override vsr's defaults.
-    public var encoderOptions: [String: String] = [:]
-    /// The pixel format to encode in (nil: the working format, or the nearest the encoder takes).
-    public var pixelFormat: String? = nil
-
-    /// What --crf means for an encoder: its range and vsr's default; nil where there is no CRF.
-    public struct CRFScale: Sendable {
-        public let range: ClosedRange<Int>
-        public let defaultValue: Int
-    }
-
-    public static func crfScale(_ encoder: String) -> CRFScale? {
-        switch encoder {
-        case "libx264", "libx264rgb", "libx265": CRFScale(range: 0...51, defaultValue: 18)
-        case "libsvtav1": CRFScale(range: 1...63, defaultValue: 30)
-        case "libvpx-vp9", "libaom-av1": CRFScale(range: 0...63, defaultValue: 32)
-        default: nil
-        }
-    }
-
-    /// Checks --crf against the encoder's scale: a clear message, before any work.
-    func validateCRF() throws {
-        guard let crf else { return }
-        guard let scale = Self.crfScale(encoder) else {
-            throw VSRError.unsupported("--crf does not apply to \(encoder); set its quality with --encoder-option (e.g. qscale=3, b=8M)")
-        }
-        guard scale.range.contains(crf) else {
-            throw VSRError.unsupported("--crf \(crf) is outside \(encoder)'s range \(scale.range.lowerBound)-\(scale.range.upperBound)")
-        }
-    }
-
-    /// Encoders print nothing but errors (x265 writes its banner itself, past FFmpeg's log).
-    public var quietEncoder = true
+    public static func crfScale(_ encoder: String) -> OutputSettings.CRFScale? { OutputSettings.crfScale(encoder) }
 
     /// The encoder's options: vsr's defaults from --crf/--preset, then --encoder-option; x265's
     /// own parameter list is joined rather than replaced.
     func allEncoderOptions() -> [String: String] {
-        var all = defaultEncoderOptions().merging(encoderOptions) { _, given in given }
-        if encoder == "libx265" && quietEncoder {
+        var all = settings.defaultEncoderOptions().merging(settings.encoderOptions) { _, given in given }
+        if settings.encoder == "libx265" && quietEncoder {
             all["x265-params"] = (["log-level=error"] + [all["x265-params"]].compactMap { $0 }).joined(separator: ":")
         }
         return all
-    }
-
-    /// Private options for `encoder` from --crf/--preset, with vsr's defaults.
-    private func defaultEncoderOptions() -> [String: String] {
-        switch encoder {
-        case "libx264", "libx265":
-            return ["crf": String(crf ?? 18), "preset": preset ?? "veryfast"]
-        case "libsvtav1":
-            return ["crf": String(crf ?? 30), "preset": preset ?? "10"]
-        case "libvpx-vp9":
-            return ["crf": String(crf ?? 32), "b": "0", "deadline": "good", "cpu-used": preset ?? "5", "row-mt": "1"]
-        default:
-            var o: [String: String] = [:]
-            if let crf { o["crf"] = String(crf) }
-            if let preset { o["preset"] = preset }
-            return o
-        }
     }
 }

@@ -3,14 +3,16 @@ import VSRLive
 import VSRKernels
 import VSRMedia
 import VSRModels
+import VSRUpscale
 
 /// Fuzz targets for what vsr parses: `model` (model files), `media` (open, demux, decode the first
-/// frames, convert them to the working format, from memory) and `config` (`vsr stream --config`).
+/// frames, convert them to the working format, from memory), `config` (`vsr stream --config`) and
+/// `manifest` (a segment plan's manifest.json).
 /// VSR_FUZZ_TARGET picks one. Built with `-sanitize=fuzzer,address -DFUZZING` (make fuzz),
 /// libFuzzer drives `LLVMFuzzerTestOneInput`; built plainly, `vsr-fuzz TARGET FILE...` replays
 /// inputs (the regression tests use it).
 enum Target: String, CaseIterable {
-    case model, media, config
+    case model, media, config, manifest
 
     static let fromEnvironment: Target = {
         guard let name = ProcessInfo.processInfo.environment["VSR_FUZZ_TARGET"], let t = Target(rawValue: name) else {
@@ -26,6 +28,7 @@ enum Target: String, CaseIterable {
         case .model: Self.model(data)
         case .media: Self.media(data)
         case .config: _ = try? StreamConfig.endpoints(from: data, source: "fuzz.json", defaultFormat: nil)
+        case .manifest: Self.manifest(data)
         }
     }
 
@@ -44,6 +47,12 @@ enum Target: String, CaseIterable {
                     into: LumaPlane(base: d.baseAddress!, width: 5 * r, height: 3 * r, rowBytes: 5 * r, bitDepth: 8))
             }
         }
+    }
+
+    /// A manifest that loads must give its paths and differences without trapping.
+    static func manifest(_ data: Data) {
+        guard let m = try? SegmentManifest.decode(data, path: "fuzz.json") else { return }
+        _ = (m.totalFrames, m.segmentPath(m.segments.count - 1), m.recordPath(0), m.recipe.firstDifference(from: m.recipe))
     }
 
     /// Demux and decode up to 4 frames (and at most 64 packets), converting each to 4:2:0.
@@ -92,7 +101,7 @@ struct Replay {
     static func main() {
         let args = CommandLine.arguments.dropFirst()
         guard let name = args.first, let target = Target(rawValue: name), args.count >= 2 else {
-            FileHandle.standardError.write(Data("usage: vsr-fuzz model|media|config FILE...\n".utf8))
+            FileHandle.standardError.write(Data("usage: vsr-fuzz model|media|config|manifest FILE...\n".utf8))
             exit(2)
         }
         configureFFmpegLogging(verbose: false)

@@ -32,6 +32,9 @@ struct Plan: ParsableCommand {
     @Flag(help: "Replan even when a plan for this input and these options exists.")
     var restart = false
 
+    @Flag(help: "Let the join replace OUTPUT if it exists (else the plan is refused, as vsr upscale would be).")
+    var overwrite = false
+
     @Flag(help: "Print JSON: {manifest, segments, frames, done}.")
     var json = false
 
@@ -45,9 +48,10 @@ struct Plan: ParsableCommand {
             let model = models.chosenModel(forFile: input) { Terminal.note($0) }
             let upscaler = try ModelCatalog.upscaler(named: model, scale: models.scale, precision: models.precision,
                                                      byQP: models.qpBands)
-            let o = encoding.options(input: input, output: output)
-            let outputOptions = segmentOutputOptions(model, scale: models.scale, upscaler: upscaler, options: o)
-            let job = SegmentedUpscale(options: o, upscaler: upscaler, outputOptions: outputOptions) { Terminal.note($0) }
+            var o = encoding.options(input: input, output: output)
+            o.overwrite = overwrite
+            let recipe = encodeRecipe(model, scale: models.scale, upscaler: upscaler, settings: o.settings)
+            let job = SegmentedUpscale(options: o, upscaler: upscaler, recipe: recipe) { Terminal.note($0) }
             let m = try job.prepare(segmentSeconds: segmentSeconds, restart: restart)
             let done = m.segments.filter { SegmentedUpscale.verifiedRecord(m, $0.index) != nil }.map(\.index)
             if json {
@@ -78,12 +82,15 @@ struct Join: ParsableCommand {
     @Flag(help: "Keep the work folder (segments and manifest) after joining.")
     var keep = false
 
+    @Flag(help: "Replace OUTPUT if it exists (also when vsr plan had --overwrite).")
+    var overwrite = false
+
     func run() throws {
         configureFFmpegLogging(verbose: false)
         try reportingErrors {
             let m = try SegmentManifest.load(manifest)
             let start = Date()
-            try SegmentJoiner.join(m) { Terminal.note($0) }
+            try SegmentJoiner.join(m, overwrite: overwrite || m.overwrite) { Terminal.note($0) }
             if !keep { try? FileManager.default.removeItem(atPath: m.workFolder) }
             print("\(m.output): \(m.segments.count) segments joined in \(String(format: "%.2f", Date().timeIntervalSince(start))) s")
         }

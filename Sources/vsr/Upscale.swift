@@ -34,9 +34,6 @@ struct Upscale: ParsableCommand {
     @Flag(help: "Replace OUTPUT if it exists.")
     var overwrite = false
 
-    @Option(help: "Interlaced input: auto (deinterlace with bwdif when the stream or its frames say interlaced), on, off.")
-    var deinterlace: DeinterlaceMode = .auto
-
     @Option(help: "Start at this many seconds into the input (the output starts at 0).")
     var start: Double?
 
@@ -85,12 +82,42 @@ struct Upscale: ParsableCommand {
         if segment != nil || manifest != nil {
             guard segment != nil, manifest != nil else { throw ValidationError("--segment and --manifest go together") }
             guard paths.isEmpty else { throw ValidationError("with --segment, INPUT and OUTPUT come from the manifest") }
+            let given = try givenOutputOptions()
+            guard given.isEmpty else {
+                throw ValidationError("with --segment the model and encoding come from the manifest (vsr plan recorded them); "
+                                      + "leave out \(given.joined(separator: ", "))")
+            }
             return
         }
         guard paths.count >= 2 else { throw ValidationError("give INPUT and OUTPUT (or inputs and an output folder)") }
         if paths.count == 2, !Batch.isFolder(paths[0]) {
             guard paths[0] != paths[1] || paths[0] == "-" else { throw ValidationError("INPUT and OUTPUT must be different files") }
         }
+    }
+
+    /// The model and output options given on this command line (they differ from the defaults):
+    /// a segment worker must not take them, since its manifest decides.
+    private func givenOutputOptions() throws -> [String] {
+        let m = try ModelOptions.parse([])
+        var given: [String] = []
+        if models.scale != m.scale { given.append("--scale") }
+        if models.model != m.model { given.append("--model") }
+        if models.family != m.family { given.append("--family") }
+        if models.precision != m.precision { given.append("--precision") }
+        if models.qpBands != m.qpBands { given.append("--no-qp-bands") }
+        let defaults = try EncodingOptions.parse([]).options(input: "", output: "").settings
+        let mine = encoding.options(input: "", output: "").settings
+        func recipe(_ s: OutputSettings) -> EncodeRecipe {
+            EncodeRecipe(model: "", modelFile: nil, scale: 2, precision: "", settings: s)
+        }
+        for d in recipe(mine).differences(from: recipe(defaults)) {
+            let flag = String(d.prefix { $0 != " " })
+            if !given.contains(flag) { given.append(flag) }
+        }
+        if start != nil { given.append("--start") }
+        if duration != nil { given.append("--duration") }
+        if frames != nil { given.append("--frames") }
+        return given
     }
 
     func run() throws {
@@ -138,7 +165,6 @@ struct Upscale: ParsableCommand {
             o.workers = workers
             o.overwrite = overwrite
             o.quietEncoder = !verbose
-            o.deinterlace = deinterlace
             o.start = start
             o.duration = duration
             o.frames = frames
@@ -187,8 +213,8 @@ struct Upscale: ParsableCommand {
     }
 
     private func runSegmented(_ o: UpscaleOptions, upscaler: any LumaUpscaler, model: String, seconds: Double) throws {
-        let outputOptions = segmentOutputOptions(model, scale: models.scale, upscaler: upscaler, options: o)
-        let job = SegmentedUpscale(options: o, upscaler: upscaler, outputOptions: outputOptions, notify: note)
+        let recipe = encodeRecipe(model, scale: models.scale, upscaler: upscaler, settings: o.settings)
+        let job = SegmentedUpscale(options: o, upscaler: upscaler, recipe: recipe, notify: note)
         let plan = try job.prepare(segmentSeconds: seconds, restart: restart)
         let interrupts = InterruptHandler { Terminal.note("stopping: the finished segments are kept; run the same command to resume") }
         let keys = KeyboardControl(stop: interrupts.stop, pause: job.pause, onPause: Self.pauseNote)
@@ -211,14 +237,14 @@ struct Upscale: ParsableCommand {
     /// `--segment K --manifest M`: one segment, with the model and options the manifest names.
     private func runSegment(_ index: Int, manifest path: String) throws {
         let m = try SegmentManifest.load(path)
+        let r = m.recipe
         // The manifest's arithmetic, so every node's segments match (a node without VNNI cannot
         // make int8 segments: it says so instead of mixing fp32 ones in).
-        let precision: Precision = m.options.precision == "int8" ? .int8 : .fp32
-        let upscaler = try ModelCatalog.upscaler(named: m.options.model, scale: m.options.scale, precision: precision,
-                                                 byQP: m.options.qpBandFiles != nil)
-        if modelStamp(m.options.model, scale: m.options.scale) != m.options.modelFile
-            || qpBandStamps(m.options.model, scale: m.options.scale, upscaler: upscaler) != m.options.qpBandFiles {
-            throw ValidationError("the model \(m.options.model) on this machine is not the one the manifest was planned with")
+        let precision: Precision = r.precision == "int8" ? .int8 : .fp32
+        let upscaler = try ModelCatalog.upscaler(named: r.model, scale: r.scale, precision: precision, byQP: r.qpBandFiles != nil)
+        if let why = encodeRecipe(r.model, scale: r.scale, upscaler: upscaler, settings: r.settings).firstDifference(from: r) {
+            throw VSRError.unsupported("this machine cannot make the segments \(path) plans (\(why)): "
+                                       + "install the same vsr and models on every worker")
         }
         let interrupts = InterruptHandler { Terminal.note("stopping: segment \(index) is left unfinished") }
         guard try SegmentedUpscale.runSegment(manifest: m, index: index, upscaler: upscaler, workers: workers,
@@ -268,13 +294,12 @@ func modelStamp(_ model: String, scale: Int) -> FileStamp? {
     return (isPath ? model : ModelCatalog.bundledPath(model, scale: scale)).flatMap { FileStamp(path: $0) }
 }
 
-/// What a segment manifest records of the model and output, so every node's segments match:
-/// the model file, its QP-band specialists, the arithmetic and the encoding (`upscale`, `plan`).
-func segmentOutputOptions(_ model: String, scale: Int, upscaler: any LumaUpscaler, options: UpscaleOptions) -> OutputOptions {
-    var o = OutputOptions(model: model, modelFile: modelStamp(model, scale: scale), scale: scale,
-                          precision: upscaler.precision, options: options)
-    o.qpBandFiles = qpBandStamps(model, scale: scale, upscaler: upscaler)
-    return o
+/// The recipe of an upscale: the model file, its QP-band specialists, the arithmetic and the
+/// output settings; `upscale`, `plan` and a segment worker (checking its own machine) make it here.
+func encodeRecipe(_ model: String, scale: Int, upscaler: any LumaUpscaler, settings: OutputSettings) -> EncodeRecipe {
+    EncodeRecipe(model: model, modelFile: modelStamp(model, scale: scale),
+                 qpBandFiles: qpBandStamps(model, scale: scale, upscaler: upscaler), scale: scale,
+                 precision: upscaler.precision, settings: settings)
 }
 
 /// Size and time of the QP-band specialists `upscaler` runs beside `model`; nil when it runs none.
@@ -316,6 +341,9 @@ struct EncodingOptions: ParsableArguments {
     @Flag(name: .customLong("no-data"), help: "Leave out data streams, attachments (fonts), cover art and other video streams.")
     var noData = false
 
+    @Option(help: "Interlaced input: auto (deinterlace with bwdif when the stream or its frames say interlaced), on, off.")
+    var deinterlace: DeinterlaceMode = .auto
+
     func validate() throws {
         if audio.isEmpty { throw ValidationError("--audio needs auto, copy or a codec name") }
         for kv in encoderOption where !kv.contains("=") || kv.hasPrefix("=") {
@@ -334,6 +362,7 @@ struct EncodingOptions: ParsableArguments {
         o.keep.subtitles = !noSubtitles
         o.keep.dataStreams = !noData
         o.pixelFormat = pixFmt
+        o.deinterlace = deinterlace
         for kv in encoderOption {
             let parts = kv.split(separator: "=", maxSplits: 1).map(String.init)
             o.encoderOptions[parts[0]] = parts.count > 1 ? parts[1] : ""

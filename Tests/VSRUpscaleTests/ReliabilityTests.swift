@@ -81,7 +81,7 @@ struct ReliabilityTests {
 
     /// Every input in Regressions/TARGET (crashes and hangs found by fuzzing, or reported) goes
     /// through its fuzz target again, in the replay build of `vsr-fuzz`: each must end normally.
-    @Test(arguments: ["media", "model", "config"])
+    @Test(arguments: ["media", "model", "config", "manifest"])
     func fuzzRegressionsReplay(target: String) throws {
         let folder = Self.regressions.appendingPathComponent(target)
         let inputs = try FileManager.default.contentsOfDirectory(atPath: folder.path).sorted().map { folder.appendingPathComponent($0).path }

@@ -42,8 +42,8 @@ struct SegmentTests {
         return o
     }
 
-    static func outputOptions(_ o: UpscaleOptions) -> OutputOptions {
-        OutputOptions(model: "bicubic", modelFile: nil, scale: 2, precision: "fp32", options: o)
+    static func recipe(_ o: UpscaleOptions) -> EncodeRecipe {
+        EncodeRecipe(model: "bicubic", modelFile: nil, scale: 2, precision: "fp32", settings: o.settings)
     }
 
     /// Upscales in segments of `seconds`; returns the job's notes.
@@ -54,7 +54,7 @@ struct SegmentTests {
         var o = options(input, output)
         configure(&o)
         let notes = NoteCollector()
-        let job = SegmentedUpscale(options: o, upscaler: upscaler, outputOptions: outputOptions(o), notify: notes.add)
+        let job = SegmentedUpscale(options: o, upscaler: upscaler, recipe: recipe(o), notify: notes.add)
         let manifest = try job.prepare(segmentSeconds: seconds, restart: false)
         return (try job.run(manifest: manifest, stop: stop), notes.all)
     }
@@ -95,7 +95,7 @@ struct SegmentTests {
         let s = Scratch()
         try makeClip(s.path("in.mp4"), seconds: 4, extra: ["-c:v", "libx264", "-g", "12"])
         let o = Self.options(s.path("in.mp4"), s.path("out.mkv"))
-        let m = try SegmentPlanner.plan(o, options: Self.outputOptions(o), seconds: 1)
+        let m = try SegmentPlanner.plan(o, recipe: Self.recipe(o), seconds: 1)
         // Keyframes every 12 frames (0.48 s): the first keyframe at least 1 s after each start.
         #expect(m.segments.map(\.frames) == [36, 36, 28], "\(m.segments.map(\.frames))")
         #expect(m.totalFrames == 100)
@@ -153,13 +153,13 @@ struct SegmentTests {
         var o = Self.options(input, output)
         o.crf = 18
         let notes = NoteCollector()
-        let first = SegmentedUpscale(options: o, upscaler: BicubicUpscaler(scale: 2), outputOptions: Self.outputOptions(o), notify: notes.add)
+        let first = SegmentedUpscale(options: o, upscaler: BicubicUpscaler(scale: 2), recipe: Self.recipe(o), notify: notes.add)
         _ = try first.prepare(segmentSeconds: 1, restart: false)
         o.crf = 20
-        let second = SegmentedUpscale(options: o, upscaler: BicubicUpscaler(scale: 2), outputOptions: Self.outputOptions(o), notify: notes.add)
+        let second = SegmentedUpscale(options: o, upscaler: BicubicUpscaler(scale: 2), recipe: Self.recipe(o), notify: notes.add)
         let m = try second.prepare(segmentSeconds: 1, restart: false)
         #expect(notes.all.contains { $0.contains("an option changed (--crf 18 -> 20)") }, "\(notes.all)")
-        #expect(m.options.crf == 20)
+        #expect(m.recipe.settings.crf == 20)
     }
 
     /// `kill -9` in the middle of `vsr upscale`, then the same command again: the finished

@@ -7,16 +7,13 @@ import VSRMedia
 /// does (audio is never cut). Written under a temporary name and renamed when complete.
 public enum SegmentJoiner {
     /// `records`: the segments' records, already verified by the caller (a run that just made or
-    /// checked them); nil: verify every segment here (`vsr join` after a cluster).
-    public static func join(_ m: SegmentManifest, records verified: [SegmentRecord]? = nil, notify: (String) -> Void) throws {
+    /// checked them); nil: verify every segment here (`vsr join` after a cluster). An existing
+    /// OUTPUT is replaced only with `overwrite`.
+    public static func join(_ m: SegmentManifest, records verified: [SegmentRecord]? = nil, overwrite: Bool,
+                            notify: (String) -> Void) throws {
+        if FileManager.default.fileExists(atPath: m.output) && !overwrite { throw VSRError.outputExists(m.output) }
         let given = verified.flatMap { $0.count == m.segments.count ? $0 : nil }
-        let records = try given ?? m.segments.map { s in
-            guard let r = SegmentedUpscale.verifiedRecord(m, s.index) else {
-                throw VSRError.unsupported("segment \(s.index) (\(m.segmentPath(s.index))) is missing or damaged; "
-                                           + "run the upscale again to redo it")
-            }
-            return r
-        }
+        let records = try given ?? verifiedRecords(m)
         let source = try openInput(m.input)
         guard let vi = source.bestVideoStream() else { throw VSRError.noVideoStream(m.input) }
         let temp = UpscaleJob.partialPath(for: m.output)
@@ -33,11 +30,36 @@ public enum SegmentJoiner {
         }
     }
 
+    /// Every segment's record; else one line naming each missing or damaged segment and the
+    /// command that redoes it.
+    static func verifiedRecords(_ m: SegmentManifest) throws -> [SegmentRecord] {
+        let records = m.segments.map { SegmentedUpscale.verifiedRecord(m, $0.index) }
+        let missing = m.segments.indices.filter { records[$0] == nil }
+        guard !missing.isEmpty else { return records.compactMap { $0 } }
+        let which = missing.count == 1 ? "segment \(missing[0]) is" : "segments \(ranges(missing)) are"
+        let redo = "vsr upscale --segment \(missing.count == 1 ? "\(missing[0])" : "K") --manifest \(m.path)"
+        throw VSRError.unsupported("\(which) missing or damaged (\(missing.count) of \(m.segments.count), in \(m.workFolder)); "
+                                   + "redo \(missing.count == 1 ? "it" : "each") with: \(redo)"
+                                   + (missing.count == 1 ? "" : " (K = each of them)"))
+    }
+
+    /// "0, 3-5, 9": sorted indices as ranges.
+    static func ranges(_ xs: [Int]) -> String {
+        var parts: [String] = [], i = 0
+        while i < xs.count {
+            var j = i
+            while j + 1 < xs.count && xs[j + 1] == xs[j] + 1 { j += 1 }
+            parts.append(i == j ? "\(xs[i])" : "\(xs[i])-\(xs[j])")
+            i = j + 1
+        }
+        return parts.joined(separator: ", ")
+    }
+
     private static func write(_ m: SegmentManifest, records: [SegmentRecord], source: InputFile, video vi: Int,
                               to path: String, notify: (String) -> Void) throws {
         var segment = try InputFile(url: m.segmentPath(0))
         var segmentIndex = 0, packetIndex = 0
-        let output = try OutputFile(url: path, format: m.options.format)
+        let output = try OutputFile(url: path, format: m.recipe.settings.format)
         // The encoder's time base (the segments' own is NUT's), as the single pass declares it.
         let videoOut = try output.addCopiedStream(from: segment, stream: 0, timeBase: records[0].timeBase)
         output.setFrameRate(source.frameRate(stream: vi), stream: videoOut)
@@ -46,7 +68,7 @@ public enum SegmentJoiner {
             output.addHDRMetadata(source.hdrMetadata(stream: vi), stream: videoOut)
         }
         output.tagHEVCForPlayers(stream: videoOut)
-        let kept = try StreamPolicy.addKeptStreams(to: output, from: source, video: vi, options: m.options.keep, notify: notify)
+        let kept = try StreamPolicy.addKeptStreams(to: output, from: source, video: vi, options: m.recipe.settings.keep, notify: notify)
         try output.writeHeader()
 
         // Two sorted sources, merged by decode time so the muxer's interleaving queue stays short.

@@ -1,4 +1,5 @@
 import Foundation
+import VSRFrames
 import VSRMedia
 
 /// The part of the timeline one segment covers: frames with startPTS <= pts < endPTS (nil: to
@@ -13,60 +14,6 @@ public struct SegmentWindow: Sendable, Codable, Equatable {
     public let frames: Int
     /// Whether the encoder must write codec headers out of band (the final container needs it).
     public let globalHeader: Bool
-}
-
-/// What makes the output what it is: two runs with the same options and the same source give the
-/// same segments, so finished ones can be kept.
-public struct OutputOptions: Sendable, Codable, Equatable {
-    public var model: String
-    /// Size and modification time of the model file (a retrained file invalidates the segments).
-    public var modelFile: FileStamp?
-    /// The QP-band specialists run beside it (nil: the model alone, as in manifests before them).
-    public var qpBandFiles: [FileStamp]?
-    public var scale: Int
-    /// The arithmetic the segments were made with ("int8", "fp32"; nil in manifests before int8: fp32).
-    public var precision: String?
-    public var encoder: String
-    /// The encoder was vsr's choice (libx265 for HDR input, else libx264).
-    public var encoderIsDefault: Bool
-    public var crf: Int?
-    public var preset: String?
-    public var format: String?
-    /// Audio, subtitles, data: kept, converted or left out.
-    public var keep: KeepOptions
-
-    public init(model: String, modelFile: FileStamp?, scale: Int, precision: String, options o: UpscaleOptions) {
-        self.model = model
-        self.modelFile = modelFile
-        self.scale = scale
-        self.precision = precision
-        encoder = o.encoder
-        encoderIsDefault = o.encoderIsDefault
-        crf = o.crf
-        preset = o.preset
-        format = o.format
-        keep = o.keep
-    }
-
-    /// The first option that differs, as "--crf 18 -> 20", or nil when none does.
-    public func firstDifference(from old: OutputOptions) -> String? {
-        func text<T>(_ v: T?) -> String { v.map { "\($0)" } ?? "default" }
-        if model != old.model { return "--model \(old.model) -> \(model)" }
-        if modelFile != old.modelFile { return "the model file \(model) changed" }
-        if qpBandFiles != old.qpBandFiles {
-            return qpBandFiles == nil || old.qpBandFiles == nil ? "--qp-bands/--no-qp-bands" : "the QP-band models of \(model) changed"
-        }
-        if scale != old.scale { return "--scale \(old.scale) -> \(scale)" }
-        if (precision ?? "fp32") != (old.precision ?? "fp32") {
-            return "--precision \(old.precision ?? "fp32") -> \(precision ?? "fp32") (int8 needs VNNI and int8 data in the model)"
-        }
-        if encoder != old.encoder { return "--encoder \(old.encoder) -> \(encoder)" }
-        if crf != old.crf { return "--crf \(text(old.crf)) -> \(text(crf))" }
-        if preset != old.preset { return "--preset \(text(old.preset)) -> \(text(preset))" }
-        if format != old.format { return "--format \(text(old.format)) -> \(text(format))" }
-        if keep != old.keep { return "--audio/--no-audio/--no-subtitles/--no-data" }
-        return nil
-    }
 }
 
 /// A file's size and modification time: what tells that a source is still the one planned.
@@ -84,18 +31,25 @@ public struct FileStamp: Sendable, Codable, Equatable {
 
 /// The plan of a segmented upscale, written once as `manifest.json` in the work folder beside the
 /// output (`OUTPUT.vsr-work/`). Each finished segment gets its own record file next to it, so
-/// workers on several machines never write the same file.
+/// workers on several machines never write the same file. Paths are absolute: a worker may run
+/// from any folder.
 public struct SegmentManifest: Sendable, Codable {
-    public var version = 1
+    /// 2: the whole recipe (1 had the model and encoder but lost the pixel format, encoder options
+    /// and deinterlacing; such a plan is made again).
+    public var version = Self.currentVersion
     public let input: String
     public let source: FileStamp
     public let output: String
-    public let options: OutputOptions
+    /// What every segment and the join are made with.
+    public let recipe: EncodeRecipe
     /// The video stream's time base: segment boundaries are in it.
     public let timeBase: Rational
     public let segments: [SegmentWindow]
+    /// The join may replace an existing OUTPUT (`vsr plan --overwrite`).
+    public var overwrite = false
 
     public static let fileName = "manifest.json"
+    public static let currentVersion = 2
 
     public var totalFrames: Int { segments.reduce(0) { $0 + $1.frames } }
 
@@ -107,9 +61,49 @@ public struct SegmentManifest: Sendable, Codable {
     public func segmentPath(_ index: Int) -> String { workFolder + String(format: "/segment-%05d.nut", index) }
     public func recordPath(_ index: Int) -> String { workFolder + String(format: "/segment-%05d.json", index) }
 
+    /// The manifest at `path`, or one clear line saying why there is none: missing, not a
+    /// manifest, damaged, or written by another version of vsr.
     public static func load(_ path: String) throws -> SegmentManifest {
-        let data = try Data(contentsOf: URL(fileURLWithPath: path))
-        return try JSONDecoder().decode(SegmentManifest.self, from: data)
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw VSRError.unsupported("no manifest at \(path) (vsr plan INPUT OUTPUT writes OUTPUT.vsr-work/manifest.json)")
+        }
+        return try decode(data, path: path)
+    }
+
+    /// A manifest from its bytes (`path` names it in errors); the fuzz target `manifest` calls this.
+    public static func decode(_ data: Data, path: String) throws -> SegmentManifest {
+        struct Version: Decodable { let version: Int? }
+        guard let v = try? JSONDecoder().decode(Version.self, from: data) else {
+            throw VSRError.unsupported("\(path) is not a vsr manifest (not a complete JSON object)")
+        }
+        guard v.version == currentVersion else {
+            throw VSRError.unsupported("\(path) was written by another version of vsr (manifest version \(v.version.map(String.init) ?? "none"), "
+                                       + "this one reads \(currentVersion)); run vsr plan again")
+        }
+        do {
+            let m = try JSONDecoder().decode(SegmentManifest.self, from: data)
+            try m.validate(path)
+            return m
+        } catch let e as VSRError {
+            throw e
+        } catch {
+            throw VSRError.unsupported("\(path) is damaged (\(decodingProblem(error))); run vsr plan again")
+        }
+    }
+
+    /// What a hand-edited or hostile manifest must not get past: the checks the work relies on.
+    private func validate(_ path: String) throws {
+        func bad(_ why: String) -> VSRError { .unsupported("\(path) is damaged (\(why)); run vsr plan again") }
+        guard !segments.isEmpty else { throw bad("no segments") }
+        for (i, s) in segments.enumerated() {
+            guard s.index == i else { throw bad("segment \(i) is out of order") }
+            // Bounded, so the frame total cannot overflow (2^40 frames: 1,400 years at 25 fps).
+            guard (0...(1 << 40)).contains(s.frames) else { throw bad("segment \(i) has \(s.frames) frames") }
+            if let end = s.endPTS, end < s.startPTS { throw bad("segment \(i) ends before it starts") }
+        }
+        guard timeBase.num > 0, timeBase.den > 0 else { throw bad("time base \(timeBase.num)/\(timeBase.den)") }
+        guard [2, 3, 4].contains(recipe.scale) else { throw bad("scale \(recipe.scale)") }
+        guard input.hasPrefix("/"), output.hasPrefix("/") else { throw bad("input and output must be absolute paths") }
     }
 
     /// Writes the manifest under a temporary name and renames it: never half written.
@@ -117,6 +111,23 @@ public struct SegmentManifest: Sendable, Codable {
         try FileManager.default.createDirectory(atPath: workFolder, withIntermediateDirectories: true)
         try writeAtomically(try JSONEncoder.pretty.encode(self), to: path)
     }
+}
+
+/// "missing field 'recipe'": a decoding error in a line.
+func decodingProblem(_ error: Error) -> String {
+    switch error {
+    case DecodingError.keyNotFound(let key, _): "missing field '\(key.stringValue)'"
+    case DecodingError.typeMismatch(_, let c), DecodingError.valueNotFound(_, let c):
+        "wrong value at '\(c.codingPath.map(\.stringValue).joined(separator: "."))'"
+    case DecodingError.dataCorrupted(let c): c.debugDescription
+    default: "\(error)"
+    }
+}
+
+/// An absolute, normalised path ("./a/../b.mp4" from /work -> /work/b.mp4); URLs and pipes unchanged.
+public func absolutePath(_ path: String) -> String {
+    if path.contains("://") || path == "-" || path.hasPrefix("pipe:") { return path }
+    return URL(fileURLWithPath: path).standardizedFileURL.path
 }
 
 /// What a finished segment was: checked again before a resume keeps it.

@@ -13,7 +13,7 @@ public struct CannotSegment: Error, CustomStringConvertible {
 public enum SegmentPlanner {
     /// Reads the video stream's packets (demuxing only, no decoding) and plans the segments.
     /// Throws `unsupported` for a stream whose packets lack timestamps: it cannot be cut.
-    public static func plan(_ o: UpscaleOptions, options: OutputOptions, seconds: Double) throws -> SegmentManifest {
+    public static func plan(_ o: UpscaleOptions, recipe: EncodeRecipe, seconds: Double) throws -> SegmentManifest {
         let input = try openInput(o.input)
         guard let vi = input.bestVideoStream() else { throw VSRError.noVideoStream(o.input) }
         guard let source = FileStamp(path: o.input) else { throw VSRError.inputUnreadable(o.input) }
@@ -50,7 +50,7 @@ public enum SegmentPlanner {
                                           frames: upper - lower, globalHeader: globalHeader))
             lower = upper
         }
-        return SegmentManifest(input: o.input, source: source, output: o.output, options: options, timeBase: tb,
+        return SegmentManifest(input: absolutePath(o.input), source: source, output: absolutePath(o.output), recipe: recipe, timeBase: tb,
                                segments: segments)
     }
 }

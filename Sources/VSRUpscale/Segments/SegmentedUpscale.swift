@@ -11,44 +11,61 @@ import VSRPipeline
 public final class SegmentedUpscale: @unchecked Sendable {
     public let options: UpscaleOptions
     public let upscaler: any LumaUpscaler
-    public let outputOptions: OutputOptions
+    public let recipe: EncodeRecipe
     public let progress = ProgressCounter()
     public let pause = PauseGate()
     let notify: @Sendable (String) -> Void
 
-    public init(options: UpscaleOptions, upscaler: any LumaUpscaler, outputOptions: OutputOptions,
+    /// `options.settings` must be `recipe.settings` (the recipe is made from the options); the
+    /// paths are made absolute, as the manifest records them.
+    public init(options: UpscaleOptions, upscaler: any LumaUpscaler, recipe: EncodeRecipe,
                 notify: @escaping @Sendable (String) -> Void) {
-        self.options = options
+        precondition(options.settings == recipe.settings, "the recipe is made from these options")
+        var o = options
+        o.input = absolutePath(options.input)
+        o.output = absolutePath(options.output)
+        self.options = o
         self.upscaler = upscaler
-        self.outputOptions = outputOptions
+        self.recipe = recipe
         self.notify = notify
     }
 
     /// The manifest to work from: the existing one when it still describes this source and these
     /// options (unless `restart`), else a new plan (the old work folder is removed).
+    /// An output that exists (without --overwrite) is refused first, leaving no work folder.
     public func prepare(segmentSeconds: Double, restart: Bool) throws -> SegmentManifest {
+        try UpscaleJob(options: options, upscaler: upscaler, notify: notify).checkOutputPath()
         let folder = SegmentManifest.workFolder(for: options.output)
         let path = folder + "/" + SegmentManifest.fileName
         if FileManager.default.fileExists(atPath: path) {
-            if let old = try? SegmentManifest.load(path), !restart {
-                if let why = Self.mismatch(old, input: options.input, options: outputOptions) {
+            if !restart {
+                do {
+                    var old = try SegmentManifest.load(path)
+                    guard let why = Self.mismatch(old, input: options.input, recipe: recipe) else {
+                        if old.overwrite != options.overwrite {
+                            old.overwrite = options.overwrite
+                            try old.save()
+                        }
+                        return old
+                    }
                     notify("\(why): the segments in \(folder) are discarded and the upscale starts over")
-                } else {
-                    return old
+                } catch {
+                    notify("\(error): the segments in \(folder) are discarded and the upscale starts over")
                 }
             }
             try FileManager.default.removeItem(atPath: folder)
         }
-        let manifest = try SegmentPlanner.plan(options, options: outputOptions, seconds: segmentSeconds)
+        var manifest = try SegmentPlanner.plan(options, recipe: recipe, seconds: segmentSeconds)
+        manifest.overwrite = options.overwrite
         try manifest.save()
         return manifest
     }
 
     /// Why a manifest does not fit this run, or nil when it does.
-    static func mismatch(_ m: SegmentManifest, input: String, options: OutputOptions) -> String? {
+    static func mismatch(_ m: SegmentManifest, input: String, recipe: EncodeRecipe) -> String? {
         if m.input != input { return "the work folder was made for \(m.input)" }
         if FileStamp(path: input) != m.source { return "\(input) changed since its segments were made" }
-        if let d = options.firstDifference(from: m.options) { return "an option changed (\(d))" }
+        if let d = recipe.firstDifference(from: m.recipe) { return "an option changed (\(d))" }
         return nil
     }
 
@@ -88,7 +105,7 @@ public final class SegmentedUpscale: @unchecked Sendable {
         summary.framesOut = progress.framesOut.load(ordering: .relaxed) + progress.resumedFrames.load(ordering: .relaxed)
         summary.decodeErrors = progress.decodeErrors.load(ordering: .relaxed)
         if !summary.interrupted {
-            try SegmentJoiner.join(m, records: m.segments.compactMap { records[$0.index] }, notify: notify)
+            try SegmentJoiner.join(m, records: m.segments.compactMap { records[$0.index] }, overwrite: options.overwrite, notify: notify)
             try? FileManager.default.removeItem(atPath: m.workFolder)
             summary.path = m.output
         }
@@ -117,11 +134,7 @@ public final class SegmentedUpscale: @unchecked Sendable {
             throw VSRError.unsupported("the manifest has segments 0 to \(m.segments.count - 1), not \(index)")
         }
         var o = UpscaleOptions(input: m.input, output: m.output)
-        o.encoder = m.options.encoder
-        o.encoderIsDefault = m.options.encoderIsDefault
-        o.crf = m.options.crf
-        o.preset = m.options.preset
-        o.format = m.options.format
+        o.settings = m.recipe.settings
         o.workers = workers
         let job = UpscaleJob(options: o, upscaler: upscaler, notify: notify)
         return try runSegment(m, index, job: job, stop: stop) != nil
