@@ -29,7 +29,11 @@ enum LiveInput {
         guard network else { return try openInput(url, options: options, interrupt: interrupt) }
         let input: InputFile
         do { input = try InputFile(url: url, options: options, interrupt: interrupt) } catch {
-            throw VSRError.unsupported("cannot open \(url): \(error.message) (gave up after \(Int(settings.timeoutSeconds)) s); check the address and that the source is running")
+            // "gave up after" only where it waited: a refused connection is refused at once.
+            let why = url.lowercased().hasPrefix("udp") && error.code == .ioError
+                ? "nothing received within \(Int(settings.timeoutSeconds)) s"
+                : error.code == .timedOut ? "\(error.message) (no answer within \(Int(settings.timeoutSeconds)) s)" : error.message
+            throw VSRError.unsupported("cannot open \(url): \(why); check the address and that the source is running")
         }
         if let v = input.bestVideoStream(), input.streamInfo(v).width == 0 {
             throw VSRError.unsupported("\(url) sent packets but no keyframe within \(Int(max(settings.keyframeWaitSeconds, settings.timeoutSeconds))) s, so its picture size is unknown; raise --keyframe-wait or shorten the camera's keyframe interval")

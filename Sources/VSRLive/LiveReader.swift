@@ -4,29 +4,42 @@ import VSRPipeline
 
 /// The reader thread of a live stream.
 extension LiveStream {
-    /// Reads until stopped (or a file ends), reconnecting a lost network input with capped
-    /// exponential backoff. Frames go to `submit`, which never blocks.
-    func readLoop(stop: StopFlag, submit: (LiveItem) -> Void) {
-        guard var input = pendingInput else { return }
+    /// Reads until stopped (or a file ends), reopening a lost network input with capped
+    /// exponential backoff, for ever unless `settings.giveUp` says otherwise (then it returns the
+    /// last error). Frames go to `submit`, which never blocks.
+    func readLoop(stop: StopFlag, submit: (LiveItem) -> Void) -> String? {
+        var input: InputFile? = pendingInput
         pendingInput = nil
         var clock = OutputClock()
-        var backoff = Backoff()
-        while !stop.isRaised {
-            let lost = readSession(input, stop: stop, clock: &clock, submit: submit)
+        var backoff = Backoff(maximum: settings.maxRetrySeconds)
+        while !stop.isRaised, input != nil {
+            let lost = readSession(input!, stop: stop, clock: &clock, submit: submit)
             if stop.isRaised || !isNetworkURL(endpoint.input) { break }
+            health.set(.reconnecting, error: "input lost (\(lost))")
             notify("\(label): input lost (\(lost)); reconnecting")
+            // The old input is closed first: a UDP input holds its port, and a new one could not
+            // bind it while it is open (the source came back but was never read again).
+            input = nil
+            var lastError = ""
             while !stop.isRaised {
                 backoff.failed()
                 if stop.wait(until: backoff.nextAttempt) { break }
-                if let reopened = try? LiveInput.open(endpoint.input, settings: settings, interrupt: interrupt) {
-                    input = reopened
+                do {
+                    input = try LiveInput.open(endpoint.input, settings: settings, interrupt: interrupt)
                     stats.reconnected()
                     notify("\(label): input back")
                     backoff.succeeded()
                     break
+                } catch {
+                    let why = "\(error)"
+                    health.set(.down, error: why)
+                    if why != lastError { notify("\(label): down (\(why)); retrying every \(Int(settings.maxRetrySeconds)) s at most") }
+                    lastError = why
+                    if settings.giveUp.givesUp(secondsNotLive: health.secondsNotLive, everLive: true) { return why }
                 }
             }
         }
+        return nil
     }
 
     /// Where the output timeline stands across sessions (reader thread only).
@@ -111,7 +124,8 @@ extension LiveStream {
                     clock.lastAt = monotonicNanos()
                     guard let ready = try? conformer.conform(f) else { continue }
                     stats.received()
-                    submit(LiveItem(sequence: clock.sequence, frame: ready, received: monotonicNanos(), pts: pts))
+                    if health.frameArrived() { notify("\(label): live") }
+                    submit(LiveItem(stream: self, sequence: clock.sequence, frame: ready, received: monotonicNanos(), pts: pts))
                     clock.sequence += 1
                 }
             }

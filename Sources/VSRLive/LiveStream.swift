@@ -5,8 +5,10 @@ import VSRKernels
 import VSRMedia
 import VSRPipeline
 
-/// A frame on its way through a live pipeline.
+/// A frame on its way through a live pipeline, with the session it belongs to (a camera that
+/// restarts has a new one: a worker still holding a frame of the old one returns it there).
 struct LiveItem: Sendable {
+    let stream: LiveStream
     let sequence: Int
     let frame: Frame
     /// When the frame left the decoder (monotonic ns): latency is measured from here.
@@ -20,17 +22,24 @@ enum LiveResult: Sendable {
     case dropped
 }
 
-/// One camera: its reader (decode, never blocked; LiveReader.swift), its reorder -> encode ->
-/// mux thread (LiveEncoding.swift), and the state the shared workers need to upscale its frames.
+/// One session of a camera (from an open to the end of its output): its reader (decode, never
+/// blocked; LiveReader.swift), its reorder -> encode -> mux thread (LiveEncoding.swift), and the
+/// state the shared workers need to upscale its frames. A lost input is reopened within the
+/// session; a camera that cannot be opened, or whose output fails, gets a new session (Camera).
 ///
 /// Threads: the reader owns `pendingInput` and the decoder state, the encoder thread owns
-/// `encoder`, `output` and `lastAudioDTS`; what crosses threads is a queue, an atomic, or the
-/// interrupt flag.
+/// `encoder`, `output` and `lastAudioDTS`; what crosses threads is a queue, an atomic, or a flag.
 final class LiveStream: @unchecked Sendable {
     let id: Int
+    /// Unique over the run: workers keep their per-camera tools while it is the same.
+    let generation: Int
     let endpoint: StreamEndpoint
     let settings: StreamSettings
-    let stats = StreamStats()
+    /// The camera's counters and state: they outlive the session.
+    let stats: StreamStats
+    let health: CameraHealth
+    /// Raised to end this session: vsr stops, or its encoder failed.
+    let sessionStop = StopFlag()
     let layout: WorkLayout
     let outputPool: FramePool
     let results: ReorderQueue<LiveResult>
@@ -39,8 +48,8 @@ final class LiveStream: @unchecked Sendable {
     let inFlight = WorkCounter()
     /// Recent network upscale time (ms), to predict whether a frame can still make its budget.
     let networkMillis = Atomic<Int>(0)
-    /// Raised once to stop: every input this stream opens, now or on a reconnect, watches it.
-    let interrupt = InterruptFlag()
+    /// The camera's: raised once to stop, every input this session opens watches it.
+    let interrupt: InterruptFlag
     let notify: @Sendable (String) -> Void
     let frameRate: Rational
     /// The input opened by `init`, taken by the reader thread when it starts.
@@ -53,11 +62,15 @@ final class LiveStream: @unchecked Sendable {
     /// smaller could collide once the muxer rounds to its clock (90 kHz for MPEG-TS, 1 kHz for FLV).
     var frameMicros: Int64 { Int64((1_000_000 / max(1, frameRate.value)).rounded()) }
 
-    init(id: Int, endpoint: StreamEndpoint, settings: StreamSettings, scale: Int, workers: Int,
-         notify: @escaping @Sendable (String) -> Void) throws {
+    init(id: Int, generation: Int, endpoint: StreamEndpoint, settings: StreamSettings, scale: Int, workers: Int,
+         stats: StreamStats, health: CameraHealth, interrupt: InterruptFlag, notify: @escaping @Sendable (String) -> Void) throws {
         self.id = id
+        self.generation = generation
         self.endpoint = endpoint
         self.settings = settings
+        self.stats = stats
+        self.health = health
+        self.interrupt = interrupt
         self.notify = notify
         let input = try LiveInput.open(endpoint.input, settings: settings, interrupt: interrupt)
         pendingInput = input
@@ -88,12 +101,8 @@ final class LiveStream: @unchecked Sendable {
         output = try LiveOutput(url: endpoint.output, format: endpoint.format, encoder: encoder,
                                 audio: input.firstAudioStream.map(input.parameters(of:)),
                                 audioTimeBase: .microseconds, stats: stats, notify: notify)
-        results = ReorderQueue(window: 64 + workers + settings.queueDepth, producers: 1)
+        results = ReorderQueue(window: 64 + workers + settings.effectiveQueueDepth, producers: 1)
     }
 
-    var label: String { endpoint.name.isEmpty ? endpoint.input : endpoint.name }
-
-    /// Makes the reader's blocked or future reads return (stop). Thread-safe: only the flag is
-    /// touched, never the input the reader owns.
-    func interruptInput() { interrupt.raise() }
+    var label: String { endpoint.label }
 }

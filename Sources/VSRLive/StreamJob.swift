@@ -15,8 +15,8 @@ public final class StreamJob: @unchecked Sendable {
     private let notify: @Sendable (String) -> Void
     private let report: @Sendable (StreamStats.Report) -> Void
 
-    /// `report` receives each stream's figures every `settings.statsInterval` seconds (the
-    /// stream name is empty when there is one stream); the caller formats them.
+    /// `report` receives each stream's figures every `settings.statsInterval` seconds (named by
+    /// its `name`, else its input); the caller formats them.
     public init(endpoints: [StreamEndpoint], settings: StreamSettings, upscaler: any LumaUpscaler,
                 notify: @escaping @Sendable (String) -> Void,
                 report: @escaping @Sendable (StreamStats.Report) -> Void) {
@@ -33,90 +33,57 @@ public final class StreamJob: @unchecked Sendable {
         /// What to change when the network fell behind on more than a tenth of some stream's
         /// frames (nil when it kept up).
         public let advice: String?
+        /// Cameras that were given up or whose file output failed: the camera, and why.
+        public let failures: [(camera: String, why: String)]
     }
 
+    /// Runs every camera until `stop` (Ctrl-C, --duration) or until every one has stopped (its
+    /// input ended, or it was given up). A camera's failure is its own: it is reported in its state
+    /// and in `failures`, never thrown.
     public func run(stop: StopFlag = StopFlag()) throws -> Summary {
         let start = monotonicNanos()
         let workers = max(1, settings.workers ?? ProcessInfo.processInfo.activeProcessorCount)
-        let streams = try endpoints.enumerated().map { i, e in
-            try LiveStream(id: i, endpoint: e, settings: settings, scale: upscaler.scale, workers: workers, notify: notify)
-        }
-        // A stop (Ctrl-C, --duration, a failing stage) interrupts every blocked read at once.
-        stop.onRaise { streams.forEach { $0.interruptInput() } }
-        let scheduler = FairScheduler<LiveItem>(streams: streams.count, depth: settings.queueDepth)
-        let budgetNanos = UInt64(settings.maxLatencyMilliseconds * 1e6)
-        let bicubic = BicubicUpscaler(scale: upscaler.scale)
+        let cameras = endpoints.enumerated().map { Camera(id: $0, endpoint: $1) }
+        // A stop interrupts every camera's blocked open or read at once.
+        stop.onRaise { cameras.forEach { $0.stop() } }
+        let scheduler = FairScheduler<LiveItem>(streams: cameras.count, depth: settings.effectiveQueueDepth)
         let group = StageGroup()
-        // A failing stage (a muxer error, say) must release every other one: workers blocked on a
-        // stream's results, readers on the scheduler. Without this, vsr hung instead of exiting.
-        group.register(scheduler, stop)  // raising stop also interrupts every input (onRaise above)
-        for s in streams { group.register(s.results, s.audio) }
-        let finished = StopFlag()  // every stream's reader is done
+        group.register(scheduler, stop)
+        let shared = Camera.Shared(settings: settings, scale: upscaler.scale, workers: workers, scheduler: scheduler,
+                                   group: group, notify: notify)
+        let finished = StopFlag()  // every camera has stopped
 
-        // Readers: one per camera, never blocked by the rest of the pipeline.
-        let readersLeft = WorkCounter(streams.count)
-        for s in streams {
-            let fallback = Handoff(try FrameUpscaler(layout: s.layout, upscaler: bicubic, outputPool: s.outputPool, encoderPool: nil))
-            group.spawn("read-\(s.id)") { [settings] in
-                let overload = { (item: LiveItem) in
-                    Self.fallBack(item, in: s, policy: settings.overload, using: fallback.value)
-                }
-                s.readLoop(stop: stop) { item in
-                    s.inFlight.add()
-                    if let old = scheduler.submit(item, stream: s.id) { overload(old) }
-                }
-                // The input ended: what is still queued goes to the overload policy, then once
-                // the workers have handed back their frames of this stream, its output can end.
-                for item in scheduler.drain(stream: s.id) { overload(item) }
-                s.inFlight.waitForZero()
-                s.results.finish()
-                if readersLeft.done() == 0 { finished.raise(); scheduler.close() }
+        let camerasLeft = WorkCounter(cameras.count)
+        for c in cameras {
+            group.spawn("camera-\(c.id)") {
+                c.supervise(stop: stop, shared: shared)
+                if camerasLeft.done() == 0 { finished.raise(); scheduler.close() }
             }
         }
-
-        // Shared workers.
         for w in 0..<workers {
-            group.spawn("upscale-\(w)") { [upscaler, settings] in
-                var tools: [Int: (network: FrameUpscaler, bicubic: FrameUpscaler)] = [:]
-                while let (id, item) = scheduler.take() {
-                    let s = streams[id]
-                    if tools[id] == nil {
-                        tools[id] = (try FrameUpscaler(layout: s.layout, upscaler: upscaler, outputPool: s.outputPool, encoderPool: nil),
-                                     try FrameUpscaler(layout: s.layout, upscaler: bicubic, outputPool: s.outputPool, encoderPool: nil))
-                    }
-                    let age = monotonicNanos() &- item.received
-                    let predicted = UInt64(s.networkMillis.load(ordering: .relaxed)) * 1_000_000
-                    if age &+ predicted > budgetNanos * 8 / 10 {
-                        Self.fallBack(item, in: s, policy: settings.overload, using: tools[id]!.bicubic)
-                        continue
-                    }
-                    let t0 = monotonicNanos()
-                    let out = try tools[id]!.network.upscale(item.frame)
-                    let ms = Int((monotonicNanos() &- t0) / 1_000_000)
-                    let old = s.networkMillis.load(ordering: .relaxed)
-                    s.networkMillis.store(old == 0 ? ms : (old * 7 + ms) / 8, ordering: .relaxed)
-                    s.stats.upscaledOne()
-                    s.results.push(.frame(out, received: item.received, pts: item.pts), sequence: item.sequence)
-                    s.inFlight.done()
-                }
-            }
-        }
-
-        for s in streams {
-            group.spawn("encode-\(s.id)") { try s.encodeLoop() }
+            group.spawn("upscale-\(w)") { [upscaler, settings] in Self.work(scheduler, upscaler: upscaler, settings: settings) }
         }
 
         // Periodic stats and --duration: the thread sleeps until the next report or the end of
-        // the run, whichever is first; the end of every reader wakes it.
-        let reporter = Thread { [settings, report] in
+        // the run, whichever is first; the end of every camera wakes it. It also notes a camera
+        // going stale and coming back (stale is derived, nobody else sees it happen).
+        let reporter = Thread { [settings, report, notify] in
             var nextReport = deadline(afterSeconds: settings.statsInterval)
             let end = settings.duration.map { deadline(afterSeconds: $0) } ?? UInt64.max
-            while !finished.wait(until: min(nextReport, end)) {
+            var stale = [Bool](repeating: false, count: cameras.count)
+            while !finished.wait(until: min(nextReport, end, deadline(afterSeconds: 0.5))) {
                 let now = monotonicNanos()
                 if now >= end { stop.raise() }
+                for c in cameras {
+                    let isStale = c.health.current(staleAfter: settings.staleAfterSeconds).state == .stale
+                    if isStale && !stale[c.id] { notify("\(c.label): stale (no new frame for \(settings.staleAfterSeconds) s)") }
+                    stale[c.id] = isStale
+                }
                 if now >= nextReport {
                     nextReport = deadline(afterSeconds: settings.statsInterval)
-                    for s in streams { report(s.stats.intervalReport(name: streams.count > 1 ? s.label : "")) }
+                    for c in cameras {
+                        report(c.stats.intervalReport(name: c.label, health: c.health, staleAfter: settings.staleAfterSeconds))
+                    }
                 }
             }
         }
@@ -128,15 +95,54 @@ public final class StreamJob: @unchecked Sendable {
         }
         finished.raise()
         let seconds = Double(monotonicNanos() - start) / 1e9
-        let reports = streams.map { $0.stats.summary(name: streams.count > 1 ? $0.label : "", seconds: seconds) }
-        return Summary(streams: reports, advice: Self.advice(reports, model: upscaler.name))
+        let reports = cameras.map {
+            $0.stats.summary(name: $0.label, health: $0.health, staleAfter: settings.staleAfterSeconds, seconds: seconds)
+        }
+        let failures = cameras.compactMap { c in c.failure.withLock { $0 }.map { (camera: c.label, why: $0) } }
+        return Summary(streams: reports, advice: Self.advice(reports, model: upscaler.name), failures: failures)
     }
 
-    static func fallBack(_ item: LiveItem, in s: LiveStream, policy: OverloadPolicy, using bicubic: FrameUpscaler) {
+    /// A shared worker: frames from every camera in turn. Its tools (network and bicubic, per
+    /// camera) are made for a session and kept while the camera's session is the same. A frame
+    /// the network cannot upscale (it throws) falls back like a late one: no worker ever ends
+    /// the job for one camera's sake.
+    static func work(_ scheduler: FairScheduler<LiveItem>, upscaler: any LumaUpscaler, settings: StreamSettings) {
+        let budgetNanos = UInt64(settings.maxLatencyMilliseconds * 1e6)
+        let bicubic = BicubicUpscaler(scale: upscaler.scale)
+        var tools: [Int: (generation: Int, network: FrameUpscaler?, bicubic: FrameUpscaler?)] = [:]
+        while let (id, item) = scheduler.take() {
+            let s = item.stream
+            if tools[id]?.generation != s.generation {
+                tools[id] = (s.generation,
+                             try? FrameUpscaler(layout: s.layout, upscaler: upscaler, outputPool: s.outputPool, encoderPool: nil),
+                             try? FrameUpscaler(layout: s.layout, upscaler: bicubic, outputPool: s.outputPool, encoderPool: nil))
+            }
+            let t = tools[id]!
+            let age = monotonicNanos() &- item.received
+            let predicted = UInt64(s.networkMillis.load(ordering: .relaxed)) * 1_000_000
+            guard let network = t.network, age &+ predicted <= budgetNanos * 8 / 10 else {
+                fallBack(item, in: s, policy: settings.overload, using: t.bicubic)
+                continue
+            }
+            let t0 = monotonicNanos()
+            guard let out = try? network.upscale(item.frame) else {
+                fallBack(item, in: s, policy: settings.overload, using: t.bicubic)
+                continue
+            }
+            let ms = Int((monotonicNanos() &- t0) / 1_000_000)
+            let old = s.networkMillis.load(ordering: .relaxed)
+            s.networkMillis.store(old == 0 ? ms : (old * 7 + ms) / 8, ordering: .relaxed)
+            s.stats.upscaledOne()
+            s.results.push(.frame(out, received: item.received, pts: item.pts), sequence: item.sequence)
+            s.inFlight.done()
+        }
+    }
+
+    static func fallBack(_ item: LiveItem, in s: LiveStream, policy: OverloadPolicy, using bicubic: FrameUpscaler?) {
         defer { s.inFlight.done() }
         switch policy {
         case .bicubic:
-            guard let out = try? bicubic.upscale(item.frame) else { fallthrough }
+            guard let out = try? bicubic?.upscale(item.frame) else { fallthrough }
             s.stats.fellBack()
             s.results.push(.frame(out, received: item.received, pts: item.pts), sequence: item.sequence)
         case .drop:
@@ -144,7 +150,6 @@ public final class StreamJob: @unchecked Sendable {
             s.results.push(.dropped, sequence: item.sequence)
         }
     }
-
 }
 
 extension StreamJob {
@@ -153,7 +158,7 @@ extension StreamJob {
         // was then dropped by the encoder is one frame, not two: the note said "110 %").
         let behind = reports.map { Double(max(0, $0.framesIn - $0.upscaled)) / Double(max(1, $0.framesIn)) }.max() ?? 0
         guard behind > 0.1 else { return nil }
-        let faster = model.hasPrefix("fast") || model == "bicubic" ? "" : "--model fast, "
+        let faster = model.contains("fast") || model == "bicubic" ? "" : "--model fast, "
         return "\(Int((100 * behind).rounded())) % of frames were not upscaled in time (bicubic fallback or dropped): "
             + "\(model) is too slow for these streams on this machine; try \(faster)a smaller --scale or fewer cameras per process"
     }

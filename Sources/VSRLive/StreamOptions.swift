@@ -11,6 +11,28 @@ public struct StreamEndpoint: Sendable {
         self.format = format
         self.name = name
     }
+
+    /// How notes and reports name it: its name, else its input.
+    public var label: String { name.isEmpty ? input : name }
+}
+
+/// When a camera that cannot be opened is given up (stopped with its error) rather than retried.
+public enum GiveUpRule: Sendable, Equatable {
+    /// Retried until vsr stops (a service: a camera that reboots comes back by itself).
+    case never
+    /// Given up once it has not been live for this many seconds in a row (`--give-up-after`).
+    case afterDown(Double)
+    /// Given up only if it is not live within this many seconds of its start; once live, retried
+    /// for ever (a single `vsr stream IN OUT`: a wrong address fails fast, a reboot is waited for).
+    case ifNeverLive(Double)
+
+    func givesUp(secondsNotLive: Double, everLive: Bool) -> Bool {
+        switch self {
+        case .never: false
+        case .afterDown(let s): secondsNotLive >= s
+        case .ifNeverLive(let s): !everLive && secondsNotLive >= s
+        }
+    }
 }
 
 /// What happens to a frame the network cannot upscale in time.
@@ -40,7 +62,16 @@ public struct StreamSettings: Sendable {
     public var encoder = "libx264"
     public var crf = 23
     public var preset = "veryfast"
-    /// Frames waiting per stream before the oldest is handed to the overload policy.
-    public var queueDepth = 2
+    /// Frames waiting per stream before the oldest is handed to the overload policy (nil: as many
+    /// as 30 fps gives within the latency budget, 2 to 32). A fixed 2 sent a camera's bursts
+    /// (the frames buffered while probing, a B-frame group) to bicubic though they were on time:
+    /// whether a frame is late is the workers' test of its age, not the queue's length.
+    public var queueDepth: Int? = nil
+    var effectiveQueueDepth: Int { queueDepth ?? max(2, min(32, Int((maxLatencyMilliseconds * 30 / 1000).rounded(.up)))) }
+    /// A connected camera without a new frame this long is reported stale.
+    public var staleAfterSeconds = 2.0
+    public var giveUp = GiveUpRule.never
+    /// The longest wait between attempts to open a camera that is down.
+    public var maxRetrySeconds = 10.0
     public init() {}
 }

@@ -30,6 +30,12 @@ public final class StreamStats: @unchecked Sendable {
     /// with snake_case keys: input_fps, frames_out, latency_ms_p99, ...).
     public struct Report: Codable, Sendable {
         public let stream: String
+        /// The camera's state when the report was made, since when (seconds since 1970), its last error.
+        public let state: CameraState
+        public let stateSince: Double
+        public let lastError: String?
+        /// Seconds since its last frame (nil before the first).
+        public let secondsSinceFrame: Double?
         public let inputFps: Double, outputFps: Double
         public let framesIn: Int, framesOut: Int, upscaled: Int, fallback: Int, dropped: Int, reconnects: Int
         /// Frames re-sent to keep the output alive while the input is down (counted in framesOut).
@@ -38,11 +44,12 @@ public final class StreamStats: @unchecked Sendable {
     }
 
     /// The interval since the last call (rates, percentiles), then starts a new interval.
-    func intervalReport(name: String) -> Report {
-        lock.withLock {
+    func intervalReport(name: String, health: CameraHealth, staleAfter: Double) -> Report {
+        let status = health.current(staleAfter: staleAfter), quiet = health.secondsSinceFrame
+        return lock.withLock {
             let seconds = max(Double(monotonicNanos() &- intervalStart) / 1e9, 1e-3)
-            let r = report(name: name, inputFPS: Double(intervalIn) / seconds, outputFPS: Double(intervalOut) / seconds,
-                           latency: interval)
+            let r = report(name: name, status: status, quiet: quiet, inputFPS: Double(intervalIn) / seconds,
+                           outputFPS: Double(intervalOut) / seconds, latency: interval)
             interval.reset()
             intervalIn = 0
             intervalOut = 0
@@ -52,16 +59,19 @@ public final class StreamStats: @unchecked Sendable {
     }
 
     /// Totals over the whole run.
-    func summary(name: String, seconds: Double) -> Report {
-        lock.withLock {
-            report(name: name, inputFPS: Double(framesIn) / max(seconds, 1e-3), outputFPS: Double(framesOut) / max(seconds, 1e-3),
-                   latency: total)
+    func summary(name: String, health: CameraHealth, staleAfter: Double, seconds: Double) -> Report {
+        let status = health.current(staleAfter: staleAfter), quiet = health.secondsSinceFrame
+        return lock.withLock {
+            report(name: name, status: status, quiet: quiet, inputFPS: Double(framesIn) / max(seconds, 1e-3),
+                   outputFPS: Double(framesOut) / max(seconds, 1e-3), latency: total)
         }
     }
 
     /// The lock held.
-    private func report(name: String, inputFPS: Double, outputFPS: Double, latency: LatencyHistogram) -> Report {
-        Report(stream: name, inputFps: round2(inputFPS), outputFps: round2(outputFPS), framesIn: framesIn, framesOut: framesOut,
+    private func report(name: String, status: CameraStatus, quiet: Double?, inputFPS: Double, outputFPS: Double,
+                        latency: LatencyHistogram) -> Report {
+        Report(stream: name, state: status.state, stateSince: round2(status.since), lastError: status.lastError,
+               secondsSinceFrame: quiet.map(round2), inputFps: round2(inputFPS), outputFps: round2(outputFPS), framesIn: framesIn, framesOut: framesOut,
                upscaled: upscaled, fallback: fallback, dropped: dropped, reconnects: reconnects, repeated: repeated,
                latencyMsP50: latency.percentile(50), latencyMsP95: latency.percentile(95), latencyMsP99: latency.percentile(99))
     }

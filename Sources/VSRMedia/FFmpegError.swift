@@ -19,6 +19,9 @@ public struct FFmpegError: Error, CustomStringConvertible, Equatable {
         public static let outOfMemory = Code(rawValue: vsr_averror(ENOMEM))
         public static let decoderNotFound = Code(rawValue: vsr_averror_decoder_not_found())
         public static let encoderNotFound = Code(rawValue: vsr_averror_encoder_not_found())
+        public static let timedOut = Code(rawValue: vsr_averror(ETIMEDOUT))
+        /// What a UDP input's rw_timeout ends with.
+        public static let ioError = Code(rawValue: vsr_averror(EIO))
     }
 
     public let code: Code

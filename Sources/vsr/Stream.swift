@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import VSRFrames
 import VSRLive
 import VSRKernels
 import VSRMedia
@@ -15,7 +16,7 @@ struct StreamCommand: ParsableCommand {
         Outputs: mpegts over udp/srt/tcp, flv to rtmp://, HLS (a .m3u8 path), or a file. The input is \
         never blocked: frames that cannot be upscaled within --max-latency are upscaled with bicubic \
         (or dropped, --on-overload drop). Lost inputs and receivers are retried with backoff.
-        Several cameras: --config FILE with {"streams": [{"input": URL, "output": URL, "name": TEXT}, ...]}.
+        Several cameras: --config FILE with {"streams": [{"input": URL, "output": URL, "name": TEXT}, ...]}.         Each camera is on its own: one that is down (at start or later) is retried with capped backoff         until vsr stops, and the others never notice. A single INPUT OUTPUT gives up (exit 1) if it         cannot be opened at start, and once live is retried for ever; --give-up-after S changes both.
         """)
 
     @Argument(help: "Input URL or file (omit with --config).")
@@ -50,6 +51,16 @@ struct StreamCommand: ParsableCommand {
     @Option(help: "Seconds without any data before a network input or output counts as lost.")
     var timeout = 5.0
 
+    @Option(name: .customLong("stale-after"), help: "Seconds without a new frame before a connected camera is reported stale.")
+    var staleAfter = 2.0
+
+    @Option(name: .customLong("give-up-after"),
+            help: "Stop a camera that has been down this many seconds in a row (0: never). Default: never with --config; a single stream gives up only if it cannot be opened at start.")
+    var giveUpAfter: Double?
+
+    @Option(name: .customLong("max-retry"), help: "The longest wait, in seconds, between attempts to open a camera that is down (the backoff doubles from 0.5 s up to it).")
+    var maxRetry = 10.0
+
     @Option(name: .customLong("keyframe-wait"), help: "Seconds to wait for the first keyframe while packets arrive (long-GOP cameras).")
     var keyframeWait = 30.0
 
@@ -65,7 +76,7 @@ struct StreamCommand: ParsableCommand {
             help: "Upscale workers shared by all streams (default: one per core; one for a single stream, whose frames are split in bands over every core).")
     var workers: Int?
 
-    @Option(help: "Statistics format: plain or json.")
+    @Option(help: "Statistics: plain (a line per stream every --stats-interval; auto is the same), json (an object per line, as the summary) or none (only the summary).")
     var progress: ProgressStyle = .plain
 
     @Flag(name: .shortAndLong, help: "Print only errors and the final summary.")
@@ -75,7 +86,10 @@ struct StreamCommand: ParsableCommand {
         guard (config == nil) != (input == nil || output == nil) else {
             throw ValidationError("give INPUT and OUTPUT, or --config FILE")
         }
-        guard maxLatency > 0, statsInterval > 0, timeout > 0, keyframeWait > 0 else { throw ValidationError("times must be positive") }
+        guard maxLatency > 0, statsInterval > 0, timeout > 0, keyframeWait > 0, staleAfter > 0, maxRetry > 0 else {
+            throw ValidationError("--max-latency, --stats-interval, --timeout, --keyframe-wait, --stale-after and --max-retry must be positive")
+        }
+        if let giveUpAfter, giveUpAfter < 0 { throw ValidationError("--give-up-after must be 0 (never) or more seconds") }
         if let transport, !["tcp", "udp"].contains(transport) { throw ValidationError("--transport must be tcp or udp") }
     }
 
@@ -93,6 +107,13 @@ struct StreamCommand: ParsableCommand {
             settings.keyframeWaitSeconds = keyframeWait
             settings.rtspTransport = transport
             settings.preset = preset
+            settings.staleAfterSeconds = staleAfter
+            settings.maxRetrySeconds = maxRetry
+            switch giveUpAfter {
+            case .some(0): settings.giveUp = .never
+            case .some(let s): settings.giveUp = .afterDown(s)
+            case nil: settings.giveUp = endpoints.count == 1 && config == nil ? .ifNeverLive(0) : .never
+            }
             // One camera: one frame at a time split over every core (lowest latency); several:
             // one frame per worker, the pool shared fairly.
             let cores = ProcessInfo.processInfo.activeProcessorCount
@@ -103,25 +124,48 @@ struct StreamCommand: ParsableCommand {
             let upscaler = try ModelCatalog.upscaler(named: model, scale: models.scale, bandsPerFrame: bands,
                                                          precision: models.precision, byQP: models.qpBands)
             let json = progress == .json
+            let named = endpoints.count > 1
             let job = StreamJob(endpoints: endpoints, settings: settings, upscaler: upscaler,
                                 notify: { if !quiet { Terminal.note($0) } },
-                                report: { r in if !quiet { Terminal.write((json ? JSONLine.encode(r) : Self.line(r)) + "\n") } })
+                                report: { r in
+                                    if !quiet && progress != .none { Terminal.write((json ? JSONLine.encode(r) : Self.line(r, named: named)) + "\n") }
+                                })
             let interrupts = InterruptHandler { Terminal.note("stopping") }
             let summary = try job.run(stop: interrupts.stop)
+            // A single stream that never came up: its error alone, no summary of nothing.
+            if endpoints.count == 1, let f = summary.failures.first, summary.streams[0].framesIn == 0 {
+                throw VSRError.unsupported(f.why)
+            }
             if json {
                 print(summary.streams.count == 1 ? JSONLine.encode(summary.streams[0]) : JSONLine.encode(summary.streams))
             } else {
-                summary.streams.forEach { print("summary: " + Self.line($0)) }
+                summary.streams.forEach { print("summary: " + Self.line($0, named: named)) }
             }
             if let advice = summary.advice { Terminal.note(advice) }
+            // A camera given up (or whose file output failed) is a failure of the run: exit 1,
+            // one line each (a single stream: its error alone, as any other failure).
+            if endpoints.count == 1, let f = summary.failures.first { throw VSRError.unsupported(f.why) }
+            if !summary.failures.isEmpty {
+                summary.failures.forEach { Terminal.error("\($0.camera): \($0.why)") }
+                throw ExitCode.failure
+            }
         }
     }
 
     /// One stream's figures as a readable line.
-    static func line(_ r: StreamStats.Report) -> String {
-        String(format: "%@in %.1f fps  out %.1f fps  upscaled %d  fallback %d  dropped %d  latency p50/p95/p99 %.0f/%.0f/%.0f ms  reconnects %d",
-               r.stream.isEmpty ? "" : "[\(r.stream)] ", r.inputFps, r.outputFps, r.upscaled, r.fallback, r.dropped,
+    /// `named`: with the stream's name first (several cameras).
+    static func line(_ r: StreamStats.Report, named: Bool) -> String {
+        String(format: "%@%@  in %.1f fps  out %.1f fps  upscaled %d  fallback %d  dropped %d  latency p50/p95/p99 %.0f/%.0f/%.0f ms  reconnects %d",
+               named ? "[\(r.stream)] " : "", Self.stateText(r), r.inputFps, r.outputFps, r.upscaled, r.fallback, r.dropped,
                r.latencyMsP50, r.latencyMsP95, r.latencyMsP99, r.reconnects)
+    }
+
+    /// "live", or "down 12 s (cannot open ...)" for a camera that is not live.
+    static func stateText(_ r: StreamStats.Report) -> String {
+        guard r.state != .live else { return r.state.rawValue }
+        let seconds = Int(max(0, Date().timeIntervalSince1970 - r.stateSince))
+        let why = r.lastError.map { " (\($0))" } ?? ""
+        return "\(r.state.rawValue) \(seconds) s\(why)"
     }
 
     private func loadEndpoints() throws -> [StreamEndpoint] {

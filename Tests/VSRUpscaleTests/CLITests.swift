@@ -143,4 +143,32 @@ struct CLITests {
         #expect(!FileManager.default.fileExists(atPath: scratch), "the clips are removed")
         if let child { #expect(kill(child, 0) != 0, "the child upscale was stopped") }
     }
+
+    /// The issue's scenario: two cameras in --config, one live over UDP, one whose address refuses
+    /// connections. The service runs to --duration (exit 0) and the live camera's output has its
+    /// frames; the stats name the down camera's state and error. A single stream that cannot be
+    /// opened gives up with one line and exit 1.
+    @Test(.timeLimit(.minutes(1))) func streamConfigWithADownCameraKeepsTheOthers() throws {
+        let s = Scratch()
+        let port = Int.random(in: 20_000...40_000), refused = Int.random(in: 40_001...50_000)
+        let config = #"{"streams": [{"input": "udp://127.0.0.1:\#(port)", "output": "\#(s.path("live.ts"))", "name": "live"},"#
+            + #" {"input": "tcp://127.0.0.1:\#(refused)", "output": "\#(s.path("down.ts"))", "name": "down"}]}"#
+        try Data(config.utf8).write(to: URL(fileURLWithPath: s.path("cams.json")))
+        let sender = Process()
+        sender.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        sender.arguments = ["ffmpeg", "-v", "error", "-re", "-f", "lavfi", "-i", "testsrc2=size=160x96:rate=25", "-t", "6",
+                            "-c:v", "libx264", "-preset", "ultrafast", "-g", "10", "-f", "mpegts", "udp://127.0.0.1:\(port)?pkt_size=1316"]
+        try sender.run()
+        defer { sender.terminate() }
+        let r = try Self.vsr(["stream", "--config", s.path("cams.json"), "--model", "bicubic", "--duration", "5",
+                              "--stats-interval", "2", "--timeout", "1"])
+        #expect(r.status == 0, "\(r)")
+        #expect(r.stderr.contains("[down] down") && r.stderr.contains("Connection refused"), "\(r.stderr)")
+        #expect(r.stdout.contains("summary: [live] ") && r.stdout.contains("summary: [down] stopped"), "\(r.stdout)")
+        let frames = Int(try videoStream(s.path("live.ts")).nbReadFrames ?? "") ?? 0
+        #expect(frames >= 75, "the live camera's output has \(frames) frames")
+        let single = try Self.vsr(["stream", "tcp://127.0.0.1:\(refused)", s.path("one.ts"), "--model", "bicubic", "--timeout", "1"])
+        #expect(single.status == 1 && single.stderr.hasPrefix("vsr: error: cannot open tcp://127.0.0.1:\(refused)")
+                && single.stderr.split(separator: "\n").count == 1, "\(single)")
+    }
 }
