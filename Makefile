@@ -5,7 +5,8 @@ SHELL := /bin/bash
 SWIFT ?= swift
 DEV_PACKAGES := libavformat-dev libavcodec-dev libswscale-dev libswresample-dev libavfilter-dev libavutil-dev pkg-config
 # The ffmpeg CLI: tests make their own clips with it, and the benchmarks compare against it.
-TOOL_PACKAGES := ffmpeg
+# curl and chromium: the tests of `vsr stream --http` (HTTP clients, and the status page in a browser).
+TOOL_PACKAGES := ffmpeg curl chromium
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 VSR := .build/release/vsr
 # Kernels use AVX2+FMA unless this CPU lacks them (Package.swift reads VSR_PORTABLE).

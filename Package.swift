@@ -27,6 +27,10 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-collections", from: "1.1.0"),
+        // The status endpoint: SwiftNIO's HTTP/1 server directly (Hummingbird's stack costs minutes of
+        // build time per configuration; README "Build time"), Prometheus text from swift-prometheus.
+        .package(url: "https://github.com/apple/swift-nio", from: "2.80.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.1.0"),
     ],
     targets: [
         .systemLibrary(
@@ -45,11 +49,17 @@ let package = Package(
         // A decoded frame in, an upscaled frame out; the errors both jobs report.
         .target(name: "VSRFrames", dependencies: ["VSRMedia", "VSRPipeline", "VSRKernels"]),
         .target(name: "VSRUpscale", dependencies: ["VSRFrames", "VSRMedia", "VSRPipeline", "VSRKernels"]),
-        .target(name: "VSRLive", dependencies: ["VSRFrames", "VSRMedia", "VSRPipeline", "VSRKernels"]),
+        .target(name: "VSRLive", dependencies: ["VSRFrames", "VSRMedia", "VSRPipeline", "VSRKernels",
+                                                .product(name: "Prometheus", package: "swift-prometheus")]),
+        // `vsr stream --http`: metrics, health, the JSON API and the status page over HTTP/1.
+        .target(name: "VSRHTTP", dependencies: ["VSRLive", "VSRFrames",
+                                                .product(name: "NIOCore", package: "swift-nio"),
+                                                .product(name: "NIOPosix", package: "swift-nio"),
+                                                .product(name: "NIOHTTP1", package: "swift-nio")]),
         .target(name: "VSRBench", dependencies: ["VSRUpscale", "VSRKernels", "VSRPipeline"]),
         .target(name: "VSRQuality", dependencies: ["VSRMedia", "VSRKernels"]),
         .executableTarget(name: "vsr", dependencies: [
-            "VSRUpscale", "VSRLive", "VSRBench", "VSRFrames", "VSRMedia", "VSRPipeline", "VSRKernels",
+            "VSRUpscale", "VSRLive", "VSRHTTP", "VSRBench", "VSRFrames", "VSRMedia", "VSRPipeline", "VSRKernels",
             "VSRKernelsAVX512", "VSRModels", "VSRQuality",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
@@ -58,7 +68,7 @@ let package = Package(
         .target(name: "VSRTestSupport", dependencies: ["VSRKernels", "VSRKernelsAVX512", "VSRMedia", "VSRBench"]),
         .testTarget(name: "VSRUpscaleTests", dependencies: ["VSRUpscale", "VSRFrames", "VSRMedia", "VSRKernels", "VSRPipeline", "VSRTestSupport", "VSRBench"],
                     exclude: ["Regressions"]),
-        .testTarget(name: "VSRLiveTests", dependencies: ["VSRLive", "VSRUpscale", "VSRFrames", "VSRMedia", "VSRKernels", "VSRPipeline", "VSRTestSupport"]),
+        .testTarget(name: "VSRLiveTests", dependencies: ["VSRLive", "VSRHTTP", "VSRUpscale", "VSRFrames", "VSRMedia", "VSRKernels", "VSRPipeline", "VSRTestSupport"]),
         .testTarget(name: "VSRPipelineTests", dependencies: ["VSRPipeline"]),
         .testTarget(name: "VSRQualityTests", dependencies: ["VSRQuality", "VSRKernels", "VSRMedia", "VSRModels", "VSRTestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "VSRKernelsTests", dependencies: ["VSRKernels", "VSRKernelsAVX512", "VSRTestSupport"]),

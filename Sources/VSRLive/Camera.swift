@@ -11,7 +11,7 @@ import VSRPipeline
 final class Camera: Sendable {
     let id: Int
     let endpoint: StreamEndpoint
-    let stats = StreamStats()
+    let stats: StreamStats
     let health = CameraHealth()
     /// Raised once when vsr stops: every open and read of this camera watches it.
     let interrupt = InterruptFlag()
@@ -20,9 +20,11 @@ final class Camera: Sendable {
     /// Why the camera was given up, or why its output could not go on (nil: it ran to the end).
     let failure = Mutex<String?>(nil)
 
-    init(id: Int, endpoint: StreamEndpoint) {
+    init(id: Int, endpoint: StreamEndpoint, metrics: StreamMetrics, model: String, precision: String) {
         self.id = id
         self.endpoint = endpoint
+        stats = StreamStats(metrics: CameraMetrics(metrics.registry, camera: endpoint.label, input: redactedURL(endpoint.input),
+                                                   model: model, precision: precision))
     }
 
     var label: String { endpoint.label }
@@ -34,12 +36,14 @@ final class Camera: Sendable {
         let workers: Int
         let scheduler: FairScheduler<LiveItem>
         let group: StageGroup
+        let metrics: StreamMetrics
         let notify: @Sendable (String) -> Void
         /// Numbers the sessions (see LiveStream.generation).
         let generations = Atomic<Int>(0)
 
         init(settings: StreamSettings, scale: Int, workers: Int, scheduler: FairScheduler<LiveItem>, group: StageGroup,
-             notify: @escaping @Sendable (String) -> Void) {
+             metrics: StreamMetrics, notify: @escaping @Sendable (String) -> Void) {
+            self.metrics = metrics
             self.settings = settings
             self.scale = scale
             self.workers = workers
@@ -66,7 +70,7 @@ final class Camera: Sendable {
             do {
                 s = try LiveStream(id: id, generation: shared.generations.add(1, ordering: .relaxed).newValue, endpoint: endpoint,
                                    settings: settings, scale: shared.scale, workers: shared.workers, stats: stats, health: health,
-                                   interrupt: interrupt, notify: shared.notify)
+                                   interrupt: interrupt, encodeBusy: shared.metrics.encodeBusy, notify: shared.notify)
             } catch {
                 if stop.isRaised { break }
                 let why = "\(error)"

@@ -27,4 +27,7 @@ struct LatencyHistogram: Sendable {
         }
         return Double(buckets.count - 1)
     }
+
+    /// p50, p95, p99 in ms.
+    var percentiles: (Double, Double, Double) { (percentile(50), percentile(95), percentile(99)) }
 }

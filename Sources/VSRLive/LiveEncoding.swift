@@ -24,6 +24,8 @@ extension LiveStream {
         var last: (frame: Frame, pts: Int64)? = nil
         var lastEncoded: Int64 = -1
         func encode(_ f: Frame, pts: Int64) throws {
+            let t0 = monotonicNanos()
+            defer { encodeBusy.increment(by: Double(monotonicNanos() &- t0) / 1e9) }
             f.pts = lastEncoded < 0 ? pts : max(pts, lastEncoded + frameMicros)  // increasing, whatever the input did
             lastEncoded = f.pts
             if output.needsKeyframe { f.markKeyframe() } else { f.clearPictureType() }

@@ -33,10 +33,10 @@ enum LiveInput {
             let why = url.lowercased().hasPrefix("udp") && error.code == .ioError
                 ? "nothing received within \(Int(settings.timeoutSeconds)) s"
                 : error.code == .timedOut ? "\(error.message) (no answer within \(Int(settings.timeoutSeconds)) s)" : error.message
-            throw VSRError.unsupported("cannot open \(url): \(why); check the address and that the source is running")
+            throw VSRError.unsupported("cannot open \(redactedURL(url)): \(why); check the address and that the source is running")
         }
         if let v = input.bestVideoStream(), input.streamInfo(v).width == 0 {
-            throw VSRError.unsupported("\(url) sent packets but no keyframe within \(Int(max(settings.keyframeWaitSeconds, settings.timeoutSeconds))) s, so its picture size is unknown; raise --keyframe-wait or shorten the camera's keyframe interval")
+            throw VSRError.unsupported("\(redactedURL(url)) sent packets but no keyframe within \(Int(max(settings.keyframeWaitSeconds, settings.timeoutSeconds))) s, so its picture size is unknown; raise --keyframe-wait or shorten the camera's keyframe interval")
         }
         return input
     }

@@ -112,7 +112,7 @@ extension LiveStream {
                 continue
             }
             guard index == vi else { continue }
-            _ = try? decoder.send(packet)
+            if (try? decoder.send(packet)) == nil { stats.decodeError() }
             while (try? decoder.receive(into: frame)) == .frame {
                 let decoded = frame.moveOut()
                 if decoded.pts == noTimestamp { decoded.pts = decoded.bestEffortTimestamp }

@@ -1,4 +1,5 @@
 import Foundation
+import Prometheus
 import Synchronization
 import VSRFrames
 import VSRKernels
@@ -48,6 +49,8 @@ final class LiveStream: @unchecked Sendable {
     let inFlight = WorkCounter()
     /// Recent network upscale time (ms), to predict whether a frame can still make its budget.
     let networkMillis = Atomic<Int>(0)
+    /// Seconds spent encoding (every camera's encoder adds to it).
+    let encodeBusy: Counter
     /// The camera's: raised once to stop, every input this session opens watches it.
     let interrupt: InterruptFlag
     let notify: @Sendable (String) -> Void
@@ -63,7 +66,9 @@ final class LiveStream: @unchecked Sendable {
     var frameMicros: Int64 { Int64((1_000_000 / max(1, frameRate.value)).rounded()) }
 
     init(id: Int, generation: Int, endpoint: StreamEndpoint, settings: StreamSettings, scale: Int, workers: Int,
-         stats: StreamStats, health: CameraHealth, interrupt: InterruptFlag, notify: @escaping @Sendable (String) -> Void) throws {
+         stats: StreamStats, health: CameraHealth, interrupt: InterruptFlag, encodeBusy: Counter,
+         notify: @escaping @Sendable (String) -> Void) throws {
+        self.encodeBusy = encodeBusy
         self.id = id
         self.generation = generation
         self.endpoint = endpoint

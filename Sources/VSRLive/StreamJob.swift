@@ -1,4 +1,5 @@
 import Foundation
+import Prometheus
 import VSRFrames
 import VSRKernels
 import VSRMedia
@@ -25,7 +26,24 @@ public final class StreamJob: @unchecked Sendable {
         self.upscaler = upscaler
         self.notify = notify
         self.report = report
+        cameras = endpoints.enumerated().map { [metrics] in
+            Camera(id: $0, endpoint: $1, metrics: metrics, model: upscaler.name, precision: upscaler.precision)
+        }
     }
+
+    /// The Prometheus registry of the run (`/metrics`).
+    public let metrics = StreamMetrics()
+    private let cameras: [Camera]
+
+    /// Every camera now: totals and state as they are, rates and latency of the last stats
+    /// interval. The same reports `--progress json` prints. Safe from any thread; it takes each
+    /// camera's counters lock for a moment, never anything a camera thread waits on for longer.
+    public func reports() -> [StreamStats.Report] {
+        cameras.map { $0.stats.current(name: $0.label, health: $0.health, staleAfter: settings.staleAfterSeconds) }
+    }
+
+    /// The Prometheus exposition text now.
+    public func metricsText() -> [UInt8] { metrics.text(cameras: cameras, staleAfter: settings.staleAfterSeconds) }
 
     public struct Summary: Sendable {
         /// Each stream's totals over the run.
@@ -43,14 +61,14 @@ public final class StreamJob: @unchecked Sendable {
     public func run(stop: StopFlag = StopFlag()) throws -> Summary {
         let start = monotonicNanos()
         let workers = max(1, settings.workers ?? ProcessInfo.processInfo.activeProcessorCount)
-        let cameras = endpoints.enumerated().map { Camera(id: $0, endpoint: $1) }
+        let cameras = self.cameras
         // A stop interrupts every camera's blocked open or read at once.
         stop.onRaise { cameras.forEach { $0.stop() } }
         let scheduler = FairScheduler<LiveItem>(streams: cameras.count, depth: settings.effectiveQueueDepth)
         let group = StageGroup()
         group.register(scheduler, stop)
         let shared = Camera.Shared(settings: settings, scale: upscaler.scale, workers: workers, scheduler: scheduler,
-                                   group: group, notify: notify)
+                                   group: group, metrics: metrics, notify: notify)
         let finished = StopFlag()  // every camera has stopped
 
         let camerasLeft = WorkCounter(cameras.count)
@@ -61,7 +79,9 @@ public final class StreamJob: @unchecked Sendable {
             }
         }
         for w in 0..<workers {
-            group.spawn("upscale-\(w)") { [upscaler, settings] in Self.work(scheduler, upscaler: upscaler, settings: settings) }
+            group.spawn("upscale-\(w)") { [upscaler, settings, metrics] in
+                Self.work(scheduler, upscaler: upscaler, settings: settings, busy: metrics.upscaleBusy)
+            }
         }
 
         // Periodic stats and --duration: the thread sleeps until the next report or the end of
@@ -106,7 +126,7 @@ public final class StreamJob: @unchecked Sendable {
     /// camera) are made for a session and kept while the camera's session is the same. A frame
     /// the network cannot upscale (it throws) falls back like a late one: no worker ever ends
     /// the job for one camera's sake.
-    static func work(_ scheduler: FairScheduler<LiveItem>, upscaler: any LumaUpscaler, settings: StreamSettings) {
+    static func work(_ scheduler: FairScheduler<LiveItem>, upscaler: any LumaUpscaler, settings: StreamSettings, busy: Counter) {
         let budgetNanos = UInt64(settings.maxLatencyMilliseconds * 1e6)
         let bicubic = BicubicUpscaler(scale: upscaler.scale)
         var tools: [Int: (generation: Int, network: FrameUpscaler?, bicubic: FrameUpscaler?)] = [:]
@@ -129,7 +149,9 @@ public final class StreamJob: @unchecked Sendable {
                 fallBack(item, in: s, policy: settings.overload, using: t.bicubic)
                 continue
             }
-            let ms = Int((monotonicNanos() &- t0) / 1_000_000)
+            let nanos = monotonicNanos() &- t0
+            busy.increment(by: Double(nanos) / 1e9)
+            let ms = Int(nanos / 1_000_000)
             let old = s.networkMillis.load(ordering: .relaxed)
             s.networkMillis.store(old == 0 ? ms : (old * 7 + ms) / 8, ordering: .relaxed)
             s.stats.upscaledOne()

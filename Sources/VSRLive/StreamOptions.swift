@@ -12,8 +12,17 @@ public struct StreamEndpoint: Sendable {
         self.name = name
     }
 
-    /// How notes and reports name it: its name, else its input.
-    public var label: String { name.isEmpty ? input : name }
+    /// How notes, reports and metrics name it: its name, else its input (without a password).
+    public var label: String { name.isEmpty ? redactedURL(input) : name }
+}
+
+/// `rtsp://admin:secret@cam/1` as `rtsp://***@cam/1`: what a URL may show in logs, metrics and the API.
+public func redactedURL(_ url: String) -> String {
+    guard let scheme = url.range(of: "://") else { return url }
+    let rest = url[scheme.upperBound...]
+    let hostEnd = rest.firstIndex(where: { $0 == "/" || $0 == "?" }) ?? rest.endIndex
+    guard let at = rest[..<hostEnd].lastIndex(of: "@") else { return url }
+    return String(url[..<scheme.upperBound]) + "***" + String(rest[at...])
 }
 
 /// When a camera that cannot be opened is given up (stopped with its error) rather than retried.

@@ -11,12 +11,24 @@ public final class StreamStats: @unchecked Sendable {
     private var intervalIn = 0, intervalOut = 0
     private var intervalStart = monotonicNanos()
 
-    func received() { lock.withLock { framesIn += 1; intervalIn += 1 } }
-    func upscaledOne() { lock.withLock { upscaled += 1 } }
-    func fellBack() { lock.withLock { fallback += 1 } }
-    func droppedOne() { lock.withLock { dropped += 1 } }
-    func reconnected() { lock.withLock { reconnects += 1 } }
-    func repeatedOne() { lock.withLock { repeated += 1; framesOut += 1; intervalOut += 1 } }
+    /// The camera's Prometheus series: each event counts there too.
+    let metrics: CameraMetrics
+    /// The rates and percentiles of the last finished interval (the JSON API shows them).
+    private var lastInterval = (inFPS: 0.0, outFPS: 0.0, p50: 0.0, p95: 0.0, p99: 0.0)
+
+    init(metrics: CameraMetrics) { self.metrics = metrics }
+
+    func received() { lock.withLock { framesIn += 1; intervalIn += 1 }; metrics.framesIn.increment() }
+    func upscaledOne() { lock.withLock { upscaled += 1 }; metrics.upscaled.increment() }
+    func fellBack() { lock.withLock { fallback += 1 }; metrics.fallback.increment() }
+    func droppedOne() { lock.withLock { dropped += 1 }; metrics.dropped.increment() }
+    func reconnected() { lock.withLock { reconnects += 1 }; metrics.reconnects.increment() }
+    func decodeError() { metrics.decodeErrors.increment() }
+    func repeatedOne() {
+        lock.withLock { repeated += 1; framesOut += 1; intervalOut += 1 }
+        metrics.repeated.increment()
+        metrics.framesOut.increment()
+    }
     func wrote(latencyMilliseconds ms: Double) {
         lock.withLock {
             framesOut += 1
@@ -24,6 +36,8 @@ public final class StreamStats: @unchecked Sendable {
             interval.add(milliseconds: ms)
             total.add(milliseconds: ms)
         }
+        metrics.framesOut.increment()
+        metrics.latency.record(ms / 1000)
     }
 
     /// One stream's figures, over an interval or the whole run (`--progress json` encodes it
@@ -49,7 +63,8 @@ public final class StreamStats: @unchecked Sendable {
         return lock.withLock {
             let seconds = max(Double(monotonicNanos() &- intervalStart) / 1e9, 1e-3)
             let r = report(name: name, status: status, quiet: quiet, inputFPS: Double(intervalIn) / seconds,
-                           outputFPS: Double(intervalOut) / seconds, latency: interval)
+                           outputFPS: Double(intervalOut) / seconds, percentiles: interval.percentiles)
+            lastInterval = (r.inputFps, r.outputFps, r.latencyMsP50, r.latencyMsP95, r.latencyMsP99)
             interval.reset()
             intervalIn = 0
             intervalOut = 0
@@ -63,17 +78,26 @@ public final class StreamStats: @unchecked Sendable {
         let status = health.current(staleAfter: staleAfter), quiet = health.secondsSinceFrame
         return lock.withLock {
             report(name: name, status: status, quiet: quiet, inputFPS: Double(framesIn) / max(seconds, 1e-3),
-                   outputFPS: Double(framesOut) / max(seconds, 1e-3), latency: total)
+                   outputFPS: Double(framesOut) / max(seconds, 1e-3), percentiles: total.percentiles)
+        }
+    }
+
+    /// Now: the totals and state as they are, the rates and percentiles of the last interval.
+    func current(name: String, health: CameraHealth, staleAfter: Double) -> Report {
+        let status = health.current(staleAfter: staleAfter), quiet = health.secondsSinceFrame
+        return lock.withLock {
+            report(name: name, status: status, quiet: quiet, inputFPS: lastInterval.inFPS, outputFPS: lastInterval.outFPS,
+                   percentiles: (lastInterval.p50, lastInterval.p95, lastInterval.p99))
         }
     }
 
     /// The lock held.
     private func report(name: String, status: CameraStatus, quiet: Double?, inputFPS: Double, outputFPS: Double,
-                        latency: LatencyHistogram) -> Report {
+                        percentiles p: (Double, Double, Double)) -> Report {
         Report(stream: name, state: status.state, stateSince: round2(status.since), lastError: status.lastError,
-               secondsSinceFrame: quiet.map(round2), inputFps: round2(inputFPS), outputFps: round2(outputFPS), framesIn: framesIn, framesOut: framesOut,
-               upscaled: upscaled, fallback: fallback, dropped: dropped, reconnects: reconnects, repeated: repeated,
-               latencyMsP50: latency.percentile(50), latencyMsP95: latency.percentile(95), latencyMsP99: latency.percentile(99))
+               secondsSinceFrame: quiet.map(round2), inputFps: round2(inputFPS), outputFps: round2(outputFPS), framesIn: framesIn,
+               framesOut: framesOut, upscaled: upscaled, fallback: fallback, dropped: dropped, reconnects: reconnects,
+               repeated: repeated, latencyMsP50: p.0, latencyMsP95: p.1, latencyMsP99: p.2)
     }
 }
 

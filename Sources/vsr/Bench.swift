@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import VSRBench
+import VSRFrames
 import VSRKernels
 import VSRModels
 

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Synchronization
 import VSRBench
+import VSRFrames
 import VSRKernels
 import VSRModels
 

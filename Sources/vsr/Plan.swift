@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import VSRFrames
 import VSRMedia
 import VSRModels
 import VSRUpscale

@@ -1,4 +1,5 @@
 import Foundation
+import VSRFrames
 import VSRPipeline
 import VSRUpscale
 

@@ -1,10 +1,12 @@
 import ArgumentParser
 import Foundation
 import VSRFrames
+import VSRHTTP
 import VSRLive
 import VSRKernels
 import VSRMedia
 import VSRModels
+import VSRPipeline
 
 /// `vsr stream` (named so as not to shadow Foundation's Stream).
 struct StreamCommand: ParsableCommand {
@@ -79,6 +81,15 @@ struct StreamCommand: ParsableCommand {
     @Option(help: "Statistics: plain (a line per stream every --stats-interval; auto is the same), json (an object per line, as the summary) or none (only the summary).")
     var progress: ProgressStyle = .plain
 
+    @Option(help: "Serve /metrics, /healthz, /readyz, /api/v1/streams and a status page at HOST:PORT (e.g. 127.0.0.1:8080; loopback unless a token is given).")
+    var http: String?
+
+    @Option(name: .customLong("http-token-file"), help: "A file holding the bearer token that changing endpoints need (required for a non-loopback --http).")
+    var httpTokenFile: String?
+
+    @Option(name: .customLong("ready-share"), help: "The share of cameras (0-1) that must be live for /readyz to answer 200.")
+    var readyShare = 1.0
+
     @Flag(name: .shortAndLong, help: "Print only errors and the final summary.")
     var quiet = false
 
@@ -90,6 +101,13 @@ struct StreamCommand: ParsableCommand {
             throw ValidationError("--max-latency, --stats-interval, --timeout, --keyframe-wait, --stale-after and --max-retry must be positive")
         }
         if let giveUpAfter, giveUpAfter < 0 { throw ValidationError("--give-up-after must be 0 (never) or more seconds") }
+        guard (0...1).contains(readyShare) else { throw ValidationError("--ready-share must be between 0 and 1") }
+        if let http {
+            let (host, _) = try Self.listenAddress(http)
+            if !isLoopbackHost(host) && httpTokenFile == nil {
+                throw ValidationError("--http \(http) is not a loopback address: give --http-token-file, or listen on 127.0.0.1")
+            }
+        }
         if let transport, !["tcp", "udp"].contains(transport) { throw ValidationError("--transport must be tcp or udp") }
     }
 
@@ -131,6 +149,8 @@ struct StreamCommand: ParsableCommand {
                                     if !quiet && progress != .none { Terminal.write((json ? JSONLine.encode(r) : Self.line(r, named: named)) + "\n") }
                                 })
             let interrupts = InterruptHandler { Terminal.note("stopping") }
+            let server = try startServer(job: job, stop: interrupts.stop)
+            defer { server?.stop() }
             let summary = try job.run(stop: interrupts.stop)
             // A single stream that never came up: its error alone, no summary of nothing.
             if endpoints.count == 1, let f = summary.failures.first, summary.streams[0].framesIn == 0 {
@@ -158,6 +178,39 @@ struct StreamCommand: ParsableCommand {
         String(format: "%@%@  in %.1f fps  out %.1f fps  upscaled %d  fallback %d  dropped %d  latency p50/p95/p99 %.0f/%.0f/%.0f ms  reconnects %d",
                named ? "[\(r.stream)] " : "", Self.stateText(r), r.inputFps, r.outputFps, r.upscaled, r.fallback, r.dropped,
                r.latencyMsP50, r.latencyMsP95, r.latencyMsP99, r.reconnects)
+    }
+
+    /// "127.0.0.1:8080" or "[::1]:8080" as host and port.
+    static func listenAddress(_ text: String) throws -> (String, Int) {
+        guard let colon = text.lastIndex(of: ":"), let port = Int(text[text.index(after: colon)...]), (0...65535).contains(port) else {
+            throw ValidationError("--http takes HOST:PORT (e.g. 127.0.0.1:8080), not '\(text)'")
+        }
+        var host = String(text[..<colon])
+        if host.hasPrefix("[") && host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
+        guard !host.isEmpty else { throw ValidationError("--http needs a host: 127.0.0.1:\(port) for this machine only, 0.0.0.0:\(port) for all") }
+        return (host, port)
+    }
+
+    /// The HTTP endpoint, when --http asks for one.
+    private func startServer(job: StreamJob, stop: StopFlag) throws -> StatusServer? {
+        guard let http else { return nil }
+        let (host, port) = try Self.listenAddress(http)
+        var token: String? = nil
+        if let httpTokenFile {
+            guard let handle = FileHandle(forReadingAtPath: httpTokenFile), let data = try? handle.read(upToCount: 4096),
+                  let text = String(data: data, encoding: .utf8)?.trimmingCharacters(in: .whitespacesAndNewlines), !text.isEmpty else {
+                throw VSRError.unsupported("cannot read a token from \(httpTokenFile) (one line of text, at most 4 KiB)")
+            }
+            token = text
+        }
+        let routes = StatusRoutes(job: job, stop: { stop.raise() }, readyShare: readyShare, token: token)
+        do {
+            let server = try StatusServer(host: host, port: port, routes: routes)
+            if !quiet { Terminal.note("status on http://\(http.hasPrefix("[") || !host.contains(":") ? host : "[\(host)]"):\(server.port)/") }
+            return server
+        } catch {
+            throw VSRError.unsupported("cannot listen on \(http): \(error)")
+        }
     }
 
     /// "live", or "down 12 s (cannot open ...)" for a camera that is not live.

@@ -167,6 +167,8 @@ struct CLITests {
         #expect(r.stdout.contains("summary: [live] ") && r.stdout.contains("summary: [down] stopped"), "\(r.stdout)")
         let frames = Int(try videoStream(s.path("live.ts")).nbReadFrames ?? "") ?? 0
         #expect(frames >= 75, "the live camera's output has \(frames) frames")
+        let open = try Self.vsr(["stream", "tcp://127.0.0.1:\(refused)", s.path("one.ts"), "--http", "0.0.0.0:0"])
+        #expect(open.status == 64 && open.stderr.contains("not a loopback address: give --http-token-file"), "\(open)")
         let single = try Self.vsr(["stream", "tcp://127.0.0.1:\(refused)", s.path("one.ts"), "--model", "bicubic", "--timeout", "1"])
         #expect(single.status == 1 && single.stderr.hasPrefix("vsr: error: cannot open tcp://127.0.0.1:\(refused)")
                 && single.stderr.split(separator: "\n").count == 1, "\(single)")
