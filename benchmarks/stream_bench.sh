@@ -1,29 +1,62 @@
 #!/usr/bin/env bash
-# Live-stream benchmark: N copies of a clip played in real time (ffmpeg -re, MPEG-TS over UDP on
-# loopback) enhanced by one `vsr stream --config` process; prints vsr's final JSON summary.
-# Usage: benchmarks/stream_bench.sh [N=1] [CLIP=../shared/videos/slow_traffic_small.mp4] [SECONDS=20] [MODEL=balanced] [extra vsr options...]
+# Live-stream capacity: N simulated cameras (a 640x360 25 fps copy of a real clip, 1 s GOP, no
+# B-frames, played in real time as MPEG-TS over UDP on loopback) enhanced by one
+# `vsr stream --config` process with the default model and precision (x2). Prints each camera's
+# share of frames upscaled and p99 latency, and whether the run holds: >= 95 % upscaled and
+# p99 <= 500 ms on every camera.
+# Usage: benchmarks/stream_bench.sh [N=1|sweep] [SECONDS=30] [CLIP=../shared/videos/slow_traffic_small.mp4] [extra vsr options...]
+#   sweep: N = 1, 2, 3, ... until a run does not hold; prints the largest N that does.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-N=${1:-1}; CLIP=${2:-../shared/videos/slow_traffic_small.mp4}; SECONDS_=${3:-20}; MODEL=${4:-balanced}
-shift $(( $# < 4 ? $# : 4 ))
-VSR=.build/release/vsr
+N=${1:-1}; SECONDS_=${2:-30}; CLIP=${3:-../shared/videos/slow_traffic_small.mp4}
+shift $(( $# < 3 ? $# : 3 ))
+VSR=${VSR:-.build/release/vsr}
 work=$(mktemp -d); trap 'kill $(jobs -p) 2>/dev/null; rm -rf "$work"' EXIT
-echo '{"streams": [' > "$work/cams.json"
-for i in $(seq 1 "$N"); do
-  port=$((23000 + i * 2))
-  sep=$([ "$i" -lt "$N" ] && echo , || true)
-  echo "{\"input\": \"udp://127.0.0.1:$port\", \"output\": \"$work/cam$i.ts\", \"name\": \"cam$i\"}$sep" >> "$work/cams.json"
-done
-echo ']}' >> "$work/cams.json"
-# A camera-like copy of the clip: keyframe every second (cameras send short GOPs; the clip's
-# own GOP is long, and a receiver joining mid-stream waits for a keyframe).
-ffmpeg -v error -y -i "$CLIP" -c:v libx264 -preset veryfast -crf 20 -g 30 -bf 0 -c:a copy -f mpegts "$work/camera.ts"
-$VSR stream --config "$work/cams.json" --model "$MODEL" --duration "$SECONDS_" --stats-interval 1000 --progress json --quiet "$@" > "$work/summary.json" &
-vsr_pid=$!
-sleep 1
-for i in $(seq 1 "$N"); do
-  port=$((23000 + i * 2))
-  ffmpeg -v error -re -stream_loop -1 -i "$work/camera.ts" -c copy -f mpegts "udp://127.0.0.1:$port?pkt_size=1316" &
-done
-wait $vsr_pid
-cat "$work/summary.json"
+ffmpeg -v error -y -i "$CLIP" -vf scale=640:360,fps=25 -c:v libx264 -preset veryfast -crf 23 -g 25 -bf 0 -an -f mpegts "$work/camera.ts"
+
+# One run with $1 cameras; prints a line per camera and "holds" or "fails" last.
+run() {
+  local n=$1
+  echo '{"streams": [' > "$work/cams.json"
+  for i in $(seq 1 "$n"); do
+    sep=$([ "$i" -lt "$n" ] && echo , || true)
+    echo "{\"input\": \"udp://127.0.0.1:$((23000 + i * 2))\", \"output\": \"$work/cam$i.ts\", \"name\": \"cam$i\"}$sep" >> "$work/cams.json"
+  done
+  echo ']}' >> "$work/cams.json"
+  "$VSR" stream --config "$work/cams.json" --duration "$SECONDS_" --stats-interval 1000 --progress json --quiet "$@" \
+    > "$work/summary.json" &
+  local vsr_pid=$! pids=()
+  sleep 1
+  for i in $(seq 1 "$n"); do
+    ffmpeg -v error -re -stream_loop -1 -i "$work/camera.ts" -c copy -f mpegts "udp://127.0.0.1:$((23000 + i * 2))?pkt_size=1316" &
+    pids+=($!)
+  done
+  wait "$vsr_pid" || true
+  kill "${pids[@]}" 2>/dev/null || true
+  wait "${pids[@]}" 2>/dev/null || true
+  python3 - "$work/summary.json" "$n" <<'PY'
+import json, sys
+data = json.load(open(sys.argv[1]))
+reports = data if isinstance(data, list) else [data]
+ok = True
+for r in reports:
+    seen = max(1, r["frames_in"])
+    share = 100.0 * r["upscaled"] / seen
+    ok = ok and share >= 95 and r["latency_ms_p99"] <= 500 and r["frames_in"] > 0
+    print(f'  {r["stream"]}: {r["frames_in"]} frames, {share:.1f} % upscaled, {r["fallback"]} fallback, '
+          f'{r["dropped"]} dropped, p50/p99 {r["latency_ms_p50"]:.0f}/{r["latency_ms_p99"]:.0f} ms')
+print(f'N={sys.argv[2]}: ' + ("holds" if ok else "fails"))
+PY
+}
+
+if [ "$N" = sweep ]; then
+  best=0
+  for n in 1 2 3 4 5 6 7 8; do
+    out=$(run "$n" "$@"); echo "$out"
+    echo "$out" | tail -1 | grep -q holds || break
+    best=$n
+  done
+  echo "largest N that holds: $best (>= 95 % upscaled, p99 <= 500 ms, ${SECONDS_} s runs)"
+else
+  run "$N" "$@"
+fi

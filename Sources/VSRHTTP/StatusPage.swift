@@ -28,6 +28,7 @@ enum StatusPage {
       dt { color: #999; } dd { margin: 0; }
       .error { color: #ff9b9b; margin-top: 6px; font-size: 12px; overflow-wrap: anywhere; }
       #problem { color: #ff6b6b; padding: 0 16px; }
+      .snapshot { width: 100%; aspect-ratio: 16 / 9; object-fit: contain; background: #000; border-radius: 3px; margin-top: 8px; }
     </style>
     </head>
     <body>
@@ -61,12 +62,39 @@ enum StatusPage {
       row(dl, "upscaled", shown ? Math.round(100 * r.upscaled / shown) + " %" : "–");
       row(dl, "latency p50 / p99", r.latency_ms_p50 + " / " + r.latency_ms_p99 + " ms");
       row(dl, "reconnects", String(r.reconnects));
-      t.append(h, st, dl);
+      t.append(h, st);
+      if (r.frames_in > 0 || pictures.has(r.stream)) {
+        const img = document.createElement("img");
+        img.className = "snapshot"; img.alt = "latest picture of " + r.stream;
+        const old = pictures.get(r.stream);
+        if (old) img.src = old;
+        t.append(img);
+        picture(r.stream, img);
+      }
+      t.append(dl);
       if (r.last_error) {
         const e = document.createElement("div"); e.className = "error"; e.textContent = "last error: " + r.last_error;
         t.append(e);
       }
       return t;
+    }
+    // Snapshots need the token where one is set: the page takes it from its address
+    // (http://host:8080/#token=...), never from the server.
+    const token = new URLSearchParams(location.hash.slice(1)).get("token");
+    const pictures = new Map();
+    let shot = 0;
+    async function picture(name, img) {
+      if (shot++ % 3 !== 0 && pictures.has(name)) return;  // a new picture every third refresh
+      try {
+        const headers = token ? { Authorization: "Bearer " + token } : {};
+        const reply = await fetch("api/v1/streams/" + encodeURIComponent(name) + "/snapshot.jpg?view=output", { headers, cache: "no-store" });
+        if (!reply.ok) return;
+        const url = URL.createObjectURL(await reply.blob());
+        const old = pictures.get(name);
+        pictures.set(name, url);
+        img.src = url;
+        if (old) setTimeout(() => URL.revokeObjectURL(old), 5000);
+      } catch (e) {}
     }
     async function refresh() {
       try {

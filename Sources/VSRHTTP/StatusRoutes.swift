@@ -26,11 +26,19 @@ struct Request {
     }
 }
 
-struct Response {
+/// An answer now, or work to do off the event loop that gives one.
+enum Reply {
+    case now(Response)
+    case later(@Sendable () -> Response)
+}
+
+struct Response: Sendable {
     let status: HTTPResponseStatus
     let contentType: String
     let body: [UInt8]
     var headers: [(String, String)] = []
+
+    static func jpeg(_ bytes: [UInt8]) -> Response { Response(status: .ok, contentType: "image/jpeg", body: bytes) }
 
     static func text(_ status: HTTPResponseStatus, _ text: String) -> Response {
         Response(status: status, contentType: "text/plain; charset=utf-8", body: Array(text.utf8))
@@ -45,6 +53,8 @@ struct Response {
 /// - `GET /readyz`: 200 when at least `readyShare` of the cameras are live, else 503;
 /// - `GET /metrics`: Prometheus text (per camera, and the process);
 /// - `GET /api/v1/streams`, `/api/v1/streams/{name}`: the reports `--progress json` prints;
+/// - `GET /api/v1/streams/{name}/snapshot.jpg?view=input|output|side-by-side`: the latest picture
+///   (a bearer token when one is configured: it shows the camera's images);
 /// - `POST /api/v1/stop`: stops the service (a bearer token when one is configured);
 /// - `GET /`: the status page.
 /// Reading endpoints are open to whoever can reach the listener (loopback by default); changing
@@ -52,6 +62,7 @@ struct Response {
 public struct StatusRoutes: Sendable {
     let reports: @Sendable () -> [StreamStats.Report]
     let metrics: @Sendable () -> [UInt8]
+    let snapshot: @Sendable (String, SnapshotView) throws -> [UInt8]?
     let stop: @Sendable () -> Void
     let readyShare: Double
     let token: String?
@@ -59,12 +70,43 @@ public struct StatusRoutes: Sendable {
     public init(job: StreamJob, stop: @escaping @Sendable () -> Void, readyShare: Double = 1, token: String?) {
         reports = { job.reports() }
         metrics = { job.metricsText() }
+        snapshot = { try job.snapshot(camera: $0, view: $1) }
         self.stop = stop
         self.readyShare = readyShare
         self.token = token
     }
 
-    func answer(_ r: Request) -> Response {
+    func answer(_ r: Request) -> Reply {
+        let parts = r.path.split(separator: "/").map { String($0).removingPercentEncoding ?? String($0) }
+        if parts.count == 5, parts[0] == "api", parts[1] == "v1", parts[2] == "streams", parts[4] == "snapshot.jpg" {
+            return snapshot(of: parts[3], r)
+        }
+        return .now(answerNow(r))
+    }
+
+    /// A camera's latest picture as JPEG, made off the event loop.
+    private func snapshot(of camera: String, _ r: Request) -> Reply {
+        guard r.head.method == .GET || r.head.method == .HEAD else { return .now(notAllowed("GET")) }
+        if let refused = authorise(r) { return .now(refused) }
+        let name = r.query["view"] ?? "output"
+        guard let view = SnapshotView(rawValue: name) else {
+            return .now(.text(.badRequest, "view must be input, output or side-by-side, not \(name)\n"))
+        }
+        guard reports().contains(where: { $0.stream == camera }) else { return .now(.text(.notFound, "no camera named \(camera)\n")) }
+        let snapshot = self.snapshot
+        return .later {
+            do {
+                guard let jpeg = try snapshot(camera, view) else {
+                    return .text(.serviceUnavailable, "\(camera) has no picture yet\n")
+                }
+                return .jpeg(jpeg)
+            } catch {
+                return .text(.internalServerError, "cannot make the snapshot: \(error)\n")
+            }
+        }
+    }
+
+    private func answerNow(_ r: Request) -> Response {
         let path = r.path
         let parts = path.split(separator: "/", omittingEmptySubsequences: true).map { String($0).removingPercentEncoding ?? String($0) }
         let read = r.head.method == .GET || r.head.method == .HEAD
@@ -110,7 +152,7 @@ public struct StatusRoutes: Sendable {
         }
     }
 
-    /// Nil when the request may change the service; else the 401 to send.
+    /// Nil when the request may change the service or see a camera; else the 401 to send.
     private func authorise(_ r: Request) -> Response? {
         guard let token else { return nil }  // no token: loopback only, trusted (StatusListener refuses the rest)
         guard let given = r.bearer, Self.constantTimeEqual(Array(given.utf8), Array(token.utf8)) else {

@@ -1,3 +1,4 @@
+import Dispatch
 import NIOCore
 import NIOHTTP1
 import NIOPosix
@@ -110,13 +111,31 @@ private final class RequestHandler: ChannelInboundHandler {
             if body.count + chunk.readableBytes > limits.maxBodyBytes { tooLarge = true } else { body += chunk.readableBytesView }
         case .end:
             guard let head else { return }
-            let response = tooLarge ? Response.text(.payloadTooLarge, "request body over \(limits.maxBodyBytes) bytes\n")
-                : routes.answer(Request(head: head, body: body, peer: context.channel.remoteAddress))
-            write(response, for: head, context: context)
             self.head = nil
-            answered += 1
-            armDeadline(context)
+            let reply = tooLarge ? .now(Response.text(.payloadTooLarge, "request body over \(limits.maxBodyBytes) bytes\n"))
+                : routes.answer(Request(head: head, body: body, peer: context.channel.remoteAddress))
+            switch reply {
+            case .now(let response):
+                finish(response, for: head, context: context)
+            case .later(let work):
+                // Slow work (a JPEG) off the event loop, one at a time for the whole server;
+                // the answer is written back on the loop.
+                let me = NIOLoopBound((self, context), eventLoop: context.eventLoop)
+                let loop = context.eventLoop
+                Self.slowWork.async {
+                    let response = work()
+                    loop.execute { me.value.0.finish(response, for: head, context: me.value.1) }
+                }
+            }
         }
+    }
+
+    static let slowWork = DispatchQueue(label: "vsr-http-slow-work")
+
+    private func finish(_ response: Response, for head: HTTPRequestHead, context: ChannelHandlerContext) {
+        write(response, for: head, context: context)
+        answered += 1
+        armDeadline(context)
     }
 
     private func write(_ r: Response, for head: HTTPRequestHead, context: ChannelHandlerContext) {

@@ -13,6 +13,7 @@ final class Camera: Sendable {
     let endpoint: StreamEndpoint
     let stats: StreamStats
     let health = CameraHealth()
+    let snapshots = Snapshots()
     /// Raised once when vsr stops: every open and read of this camera watches it.
     let interrupt = InterruptFlag()
     /// The session running now, so a stop reaches it.
@@ -70,7 +71,8 @@ final class Camera: Sendable {
             do {
                 s = try LiveStream(id: id, generation: shared.generations.add(1, ordering: .relaxed).newValue, endpoint: endpoint,
                                    settings: settings, scale: shared.scale, workers: shared.workers, stats: stats, health: health,
-                                   interrupt: interrupt, encodeBusy: shared.metrics.encodeBusy, notify: shared.notify)
+                                   interrupt: interrupt, encodeBusy: shared.metrics.encodeBusy,
+                                   snapshots: snapshots, notify: shared.notify)
             } catch {
                 if stop.isRaised { break }
                 let why = "\(error)"

@@ -58,6 +58,7 @@ extension LiveStream {
                 received[Int(UInt64(bitPattern: encodedPTS) % 256)] = (encodedPTS, at)
                 try encode(f, pts: pts)
                 last = (f, f.pts)
+                snapshots.produced(f)
             }
         }
         _ = try encoder.send(nil)

@@ -125,6 +125,7 @@ extension LiveStream {
                     guard let ready = try? conformer.conform(f) else { continue }
                     stats.received()
                     if health.frameArrived() { notify("\(label): live") }
+                    snapshots.received(ready)
                     submit(LiveItem(stream: self, sequence: clock.sequence, frame: ready, received: monotonicNanos(), pts: pts))
                     clock.sequence += 1
                 }

@@ -49,6 +49,8 @@ final class LiveStream: @unchecked Sendable {
     let inFlight = WorkCounter()
     /// Recent network upscale time (ms), to predict whether a frame can still make its budget.
     let networkMillis = Atomic<Int>(0)
+    /// The camera's latest pictures (the reader and the encoder keep them current).
+    let snapshots: Snapshots
     /// Seconds spent encoding (every camera's encoder adds to it).
     let encodeBusy: Counter
     /// The camera's: raised once to stop, every input this session opens watches it.
@@ -67,8 +69,9 @@ final class LiveStream: @unchecked Sendable {
 
     init(id: Int, generation: Int, endpoint: StreamEndpoint, settings: StreamSettings, scale: Int, workers: Int,
          stats: StreamStats, health: CameraHealth, interrupt: InterruptFlag, encodeBusy: Counter,
-         notify: @escaping @Sendable (String) -> Void) throws {
+         snapshots: Snapshots, notify: @escaping @Sendable (String) -> Void) throws {
         self.encodeBusy = encodeBusy
+        self.snapshots = snapshots
         self.id = id
         self.generation = generation
         self.endpoint = endpoint

@@ -18,9 +18,15 @@ public final class StreamJob: @unchecked Sendable {
 
     /// `report` receives each stream's figures every `settings.statsInterval` seconds (named by
     /// its `name`, else its input); the caller formats them.
+    /// systemd's notify socket: READY when the cameras start, WATCHDOG pings from the reporter
+    /// thread (they stop if it ever stalls, and systemd restarts vsr), STOPPING on a stop.
+    private let service: ServiceNotifier
+
     public init(endpoints: [StreamEndpoint], settings: StreamSettings, upscaler: any LumaUpscaler,
+                service: ServiceNotifier = ServiceNotifier(environment: [:]),
                 notify: @escaping @Sendable (String) -> Void,
                 report: @escaping @Sendable (StreamStats.Report) -> Void) {
+        self.service = service
         self.endpoints = endpoints
         self.settings = settings
         self.upscaler = upscaler
@@ -40,6 +46,13 @@ public final class StreamJob: @unchecked Sendable {
     /// camera's counters lock for a moment, never anything a camera thread waits on for longer.
     public func reports() -> [StreamStats.Report] {
         cameras.map { $0.stats.current(name: $0.label, health: $0.health, staleAfter: settings.staleAfterSeconds) }
+    }
+
+    /// A JPEG of camera `name`'s latest `view`; nil when there is no such camera or picture yet.
+    /// Encoded on the calling thread (at most one per camera at a time, cached for a second).
+    public func snapshot(camera name: String, view: SnapshotView) throws -> [UInt8]? {
+        guard let c = cameras.first(where: { $0.label == name }) else { return nil }
+        return try c.snapshots.jpeg(view)
     }
 
     /// The Prometheus exposition text now.
@@ -87,12 +100,23 @@ public final class StreamJob: @unchecked Sendable {
         // Periodic stats and --duration: the thread sleeps until the next report or the end of
         // the run, whichever is first; the end of every camera wakes it. It also notes a camera
         // going stale and coming back (stale is derived, nobody else sees it happen).
-        let reporter = Thread { [settings, report, notify] in
+        stop.onRaise { [service] in service.notify("STOPPING=1") }
+        let reporter = Thread { [settings, report, notify, service] in
             var nextReport = deadline(afterSeconds: settings.statsInterval)
+            var nextPing: UInt64 = 0
+            func status() -> String {
+                let live = cameras.filter { $0.health.current(staleAfter: settings.staleAfterSeconds).state == .live }.count
+                return "STATUS=\(live) of \(cameras.count) cameras live"
+            }
+            service.notify("READY=1\n" + status())
             let end = settings.duration.map { deadline(afterSeconds: $0) } ?? UInt64.max
             var stale = [Bool](repeating: false, count: cameras.count)
-            while !finished.wait(until: min(nextReport, end, deadline(afterSeconds: 0.5))) {
+            while !finished.wait(until: min(nextReport, end, deadline(afterSeconds: 0.5), service.watchdogInterval == nil ? .max : nextPing)) {
                 let now = monotonicNanos()
+                if let interval = service.watchdogInterval, now >= nextPing, !stop.isRaised {
+                    service.notify("WATCHDOG=1\n" + status())
+                    nextPing = deadline(afterSeconds: interval)
+                }
                 if now >= end { stop.raise() }
                 for c in cameras {
                     let isStale = c.health.current(staleAfter: settings.staleAfterSeconds).state == .stale

@@ -143,7 +143,7 @@ struct StreamCommand: ParsableCommand {
                                                          precision: models.precision, byQP: models.qpBands)
             let json = progress == .json
             let named = endpoints.count > 1
-            let job = StreamJob(endpoints: endpoints, settings: settings, upscaler: upscaler,
+            let job = StreamJob(endpoints: endpoints, settings: settings, upscaler: upscaler, service: ServiceNotifier(),
                                 notify: { if !quiet { Terminal.note($0) } },
                                 report: { r in
                                     if !quiet && progress != .none { Terminal.write((json ? JSONLine.encode(r) : Self.line(r, named: named)) + "\n") }

@@ -56,7 +56,8 @@ struct StatusServerTests {
 
     /// curl's status code and body.
     static func curl(_ args: [String]) throws -> (status: Int, body: String) {
-        let r = try ChildProcess.execute("curl", ["-s", "-o", "-", "-w", "\n%{http_code}", "--max-time", "10"] + args)
+        let toStdout = args.contains("-o") ? [] : ["-o", "-"]
+        let r = try ChildProcess.execute("curl", ["-s"] + toStdout + ["-w", "\n%{http_code}", "--max-time", "10"] + args)
         let lines = r.stdout.split(separator: "\n", omittingEmptySubsequences: false)
         return (Int(lines.last ?? "") ?? 0, lines.dropLast().joined(separator: "\n"))
     }
@@ -93,6 +94,19 @@ struct StatusServerTests {
         }
         let framesIn = metrics.body.split(separator: "\n").first { $0.hasPrefix(#"vsr_frames_in_total{camera="door"}"#) }
         #expect((framesIn?.split(separator: " ").last).flatMap { Int($0) } ?? 0 > 10, "\(framesIn ?? "none")")
+
+        // Snapshots: the latest picture as JPEG, input (160x96), output (x2) or both at the output's size.
+        let scratch = Scratch()
+        for (view, size) in [("input", (160, 96)), ("output", (320, 192)), ("side-by-side", (640, 192))] {
+            let file = scratch.path("\(view).jpg")
+            let got = try Self.curl(["-o", file, r.base + "/api/v1/streams/door/snapshot.jpg?view=\(view)"])
+            #expect(got.status == 200, "\(view): \(got)")
+            let v = try videoStream(file)
+            #expect(v.codecName == "mjpeg" && v.width == size.0 && v.height == size.1, "\(view): \(v)")
+        }
+        #expect(try Self.curl([r.base + "/api/v1/streams/door/snapshot.jpg?view=sideways"]).status == 400)
+        #expect(try Self.curl([r.base + "/api/v1/streams/gate/snapshot.jpg"]).status == 503, "gate has sent no picture")
+        #expect(try Self.curl([r.base + "/api/v1/streams/nosuch/snapshot.jpg"]).status == 404)
 
         #expect(try Self.curl([r.base + "/nosuch"]).status == 404)
         #expect(try Self.curl(["-X", "POST", r.base + "/metrics"]).status == 405)
@@ -153,6 +167,12 @@ struct StatusServerTests {
         let header = try Self.curl(["-H", "X-Big: " + String(big.prefix(100_000)), r.base + "/healthz"])
         #expect([400, 431].contains(header.status), "\(header.status)")
         #expect(try Self.curl(["-X", "POST", r.base + "/api/v1/stop"]).status == 401)
+        #expect(try Self.curl([r.base + "/api/v1/streams/door/snapshot.jpg"]).status == 401, "pictures need the token")
+        #expect(try Self.curl(["-o", "/dev/null", "-H", "Authorization: Bearer s3cret", r.base + "/api/v1/streams/door/snapshot.jpg"]).status == 200)
+        // 50 snapshot requests at once: answered (mostly from the one-second cache), never a stall.
+        let shots = (0..<50).flatMap { _ in ["-o", "/dev/null", "-H", "Authorization: Bearer s3cret", r.base + "/api/v1/streams/door/snapshot.jpg"] }
+        let snapped = try ChildProcess.execute("curl", ["-s", "--parallel", "--parallel-max", "50", "-w", "%{http_code}\n", "--max-time", "20"] + shots)
+        #expect(snapped.stdout.split(separator: "\n").filter { $0 == "200" }.count == 50, "\(snapped.stdout)")
         #expect(try Self.curl(["-X", "POST", "-H", "Authorization: Bearer wrong", r.base + "/api/v1/stop"]).status == 401)
         #expect(try Self.curl(["-X", "POST", "-H", "Authorization: Bearer s3cre", r.base + "/api/v1/stop"]).status == 401)
         #expect(!r.finished.isRaised, "no bad request stopped the job")
@@ -184,6 +204,7 @@ struct StatusServerTests {
         #expect(dom.stdout.contains(#"data-camera="gate" data-state="down""#), "\(dom.stdout.suffix(2000))")
         #expect(dom.stdout.contains("1 of 2 cameras live"))
         #expect(dom.stdout.contains("Connection refused"))
+        #expect(dom.stdout.contains(#"class="snapshot" alt="latest picture of door" src="blob:"#), "the live camera's picture is shown")
     }
 
     /// Camera passwords never reach a label, a metric, an error or the API.

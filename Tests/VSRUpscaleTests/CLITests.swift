@@ -173,4 +173,30 @@ struct CLITests {
         #expect(single.status == 1 && single.stderr.hasPrefix("vsr: error: cannot open tcp://127.0.0.1:\(refused)")
                 && single.stderr.split(separator: "\n").count == 1, "\(single)")
     }
+
+    /// `systemctl stop` sends SIGTERM: vsr stream stops at once (the issue asks within a second),
+    /// exit 0, and every output is finished (an HLS playlist gets its end tag).
+    @Test(.timeLimit(.minutes(1))) func sigtermStopsTheServiceAndFinishesItsOutputs() throws {
+        let s = Scratch()
+        try makeClip(s.path("cam.mp4"), seconds: 30, extra: ["-c:v", "libx264", "-preset", "ultrafast", "-g", "25"])
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: SegmentTests.tool("vsr"))
+        p.arguments = ["stream", s.path("cam.mp4"), s.path("live.m3u8"), "--realtime", "--model", "bicubic", "--progress", "none"]
+        p.standardError = FileHandle.nullDevice
+        p.standardOutput = FileHandle.nullDevice
+        try p.run()
+        let deadline = Date().addingTimeInterval(20)
+        while Date() < deadline && !((try? String(contentsOfFile: s.path("live.m3u8"), encoding: .utf8))?.contains(".ts") ?? false) {
+            Thread.sleep(forTimeInterval: 0.1)
+        }
+        let sent = Date()
+        kill(p.processIdentifier, SIGTERM)
+        p.waitUntilExit()
+        let took = Date().timeIntervalSince(sent)
+        print("SIGTERM to exit: \(String(format: "%.2f", took)) s")
+        #expect(p.terminationStatus == 0)
+        #expect(took < 3, "stopping took \(took) s")
+        let playlist = try String(contentsOfFile: s.path("live.m3u8"), encoding: .utf8)
+        #expect(playlist.contains("#EXT-X-ENDLIST"), "\(playlist)")
+    }
 }
