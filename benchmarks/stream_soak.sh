@@ -1,39 +1,60 @@
 #!/usr/bin/env bash
-# Soak test of `vsr stream`: a camera (MPEG-TS over UDP on loopback) that restarts RESTARTS times
-# over SECONDS; vsr's resident memory and open file descriptors are sampled from /proc every 5 s.
-# Both must stay flat (no growth with uptime or with reconnects). Prints one line per sample and
-# a summary: first/last/max RSS and fd count.
-# Usage: benchmarks/stream_soak.sh [SECONDS=600] [RESTARTS=10] [MODEL=fast] [CLIP=../shared/videos/slow_traffic_small.mp4]
+# Soak test of `vsr stream`: N cameras (a 640x360 25 fps copy of a real clip, 1 s GOP, MPEG-TS over
+# UDP on loopback) for SECONDS, one camera's source restarted every RESTART_EVERY seconds in
+# turn (down 5 s, then back), /metrics scraped at every sample. vsr's resident memory and open
+# file descriptors are sampled from /proc every 10 s: both must stay flat (no growth with
+# uptime, reconnects or scrapes). Prints the curve (a line a minute), a summary, and the
+# cameras' totals; exit 1 if vsr died before the end.
+# Usage: benchmarks/stream_soak.sh [SECONDS=1800] [N=4] [RESTART_EVERY=180] [MODEL=fast] [CLIP=../shared/videos/slow_traffic_small.mp4]
 set -euo pipefail
 cd "$(dirname "$0")/.."
-SECONDS_=${1:-600}; RESTARTS=${2:-10}; MODEL=${3:-fast}; CLIP=${4:-../shared/videos/slow_traffic_small.mp4}
-VSR=.build/release/vsr
+SECONDS_=${1:-1800}; N=${2:-4}; RESTART_EVERY=${3:-180}; MODEL=${4:-fast}; CLIP=${5:-../shared/videos/slow_traffic_small.mp4}
+VSR=${VSR:-.build/release/vsr}
 work=$(mktemp -d); trap 'kill $(jobs -p) 2>/dev/null; rm -rf "$work"' EXIT
-port=24010
-ffmpeg -v error -y -i "$CLIP" -c:v libx264 -preset veryfast -crf 20 -g 30 -bf 0 -c:a copy -f mpegts "$work/camera.ts"
-$VSR stream "udp://127.0.0.1:$port" "$work/out.ts" --model "$MODEL" --duration "$SECONDS_" --stats-interval 1000 \
-  --progress json > "$work/summary.json" 2> "$work/stderr.txt" &
+ffmpeg -v error -y -i "$CLIP" -vf scale=640:360,fps=25 -c:v libx264 -preset veryfast -crf 23 -g 25 -bf 0 -an -f mpegts "$work/camera.ts"
+echo '{"streams": [' > "$work/cams.json"
+for i in $(seq 1 "$N"); do
+  sep=$([ "$i" -lt "$N" ] && echo , || true)
+  echo "{\"input\": \"udp://127.0.0.1:$((24000 + i * 2))\", \"output\": \"$work/cam$i.ts\", \"name\": \"cam$i\"}$sep" >> "$work/cams.json"
+done
+echo ']}' >> "$work/cams.json"
+port=$((18500 + RANDOM % 1000))
+"$VSR" stream --config "$work/cams.json" --model "$MODEL" --duration "$SECONDS_" --stats-interval 1000 --progress json \
+  --http "127.0.0.1:$port" > "$work/summary.json" 2> "$work/stderr.txt" &
 vsr_pid=$!
-# The camera: on for a while, off for 3 s (vsr reconnects), RESTARTS times.
-(
-  period=$(( SECONDS_ / (RESTARTS + 1) ))
-  for i in $(seq 0 "$RESTARTS"); do
-    timeout "$(( period > 4 ? period - 3 : 1 ))" ffmpeg -v error -re -stream_loop -1 -i "$work/camera.ts" -c copy \
-      -f mpegts "udp://127.0.0.1:$port?pkt_size=1316" || true
-    sleep 3
-  done
-) &
-samples="$work/samples.txt"
+sleep 1
+declare -A src
+start_camera() { ffmpeg -v error -re -stream_loop -1 -i "$work/camera.ts" -c copy -f mpegts "udp://127.0.0.1:$((24000 + $1 * 2))?pkt_size=1316" & src[$1]=$!; }
+for i in $(seq 1 "$N"); do start_camera "$i"; done
+samples="$work/samples.txt"; began=$(date +%s); next_restart=$((began + RESTART_EVERY)); turn=1
 while kill -0 "$vsr_pid" 2>/dev/null; do
+  now=$(date +%s)
+  if [ "$now" -ge "$next_restart" ]; then
+    kill "${src[$turn]}" 2>/dev/null || true
+    ( sleep 5; ) ; start_camera "$turn"
+    turn=$(( turn % N + 1 )); next_restart=$((next_restart + RESTART_EVERY))
+  fi
   rss=$(awk '/VmRSS/ {print $2}' "/proc/$vsr_pid/status" 2>/dev/null || true)
   fds=$(ls "/proc/$vsr_pid/fd" 2>/dev/null | wc -l)
-  [ -n "$rss" ] && echo "$(date +%s) rss_kib=$rss fds=$fds" | tee -a "$samples"
-  sleep 5
+  scrape=$(curl -s -o /dev/null -w "%{http_code}" "http://127.0.0.1:$port/metrics" || true)
+  [ -n "$rss" ] && echo "$((now - began)) rss_kib=$rss fds=$fds metrics=$scrape" >> "$samples"
+  sleep 10
 done
-wait "$vsr_pid" || true
-grep -v "^{" "$work/stderr.txt" | tail -5 || true
-awk '{split($2,a,"="); split($3,b,"="); r[NR]=a[2]; f[NR]=b[2]; if (a[2]>mr) mr=a[2]; if (b[2]>mf) mf=b[2]}
-     END {printf "samples %d: RSS first %.1f MiB, last %.1f MiB, max %.1f MiB; fds first %d, last %d, max %d\n",
-          NR, r[1]/1024, r[NR]/1024, mr/1024, f[1], f[NR], mf}' "$samples"
-python3 -c "import json,sys; r=json.load(open('$work/summary.json')); print({k: r[k] for k in r if k in ('frames_in','frames_out','reconnects','upscaled','fallback','dropped')})" 2>/dev/null \
-  || cat "$work/summary.json"
+status=0
+wait "$vsr_pid" || status=$?
+elapsed=$(( $(date +%s) - began ))
+awk 'NR % 6 == 1 {split($2,a,"="); split($3,b,"="); printf "  %5d s  RSS %6.1f MiB  fds %d  %s\n", $1, a[2]/1024, b[2], $4}' "$samples"
+awk '{split($2,a,"="); split($3,b,"="); r[NR]=a[2]; f[NR]=b[2]; if (a[2]>mr) mr=a[2]; if (b[2]>mf) mf=b[2]; if ($4 != "metrics=200") bad++}
+     END {printf "samples %d: RSS first %.1f MiB, last %.1f MiB, max %.1f MiB; fds first %d, last %d, max %d; failed scrapes %d\n",
+          NR, r[1]/1024, r[NR]/1024, mr/1024, f[1], f[NR], mf, bad}' "$samples"
+python3 - "$work/summary.json" <<'PY' || cat "$work/summary.json"
+import json, sys
+data = json.load(open(sys.argv[1]))
+for r in data if isinstance(data, list) else [data]:
+    print(f'  {r["stream"]}: in {r["frames_in"]}, upscaled {r["upscaled"]}, fallback {r["fallback"]}, dropped {r["dropped"]}, '
+          f'reconnects {r["reconnects"]}, p99 {r["latency_ms_p99"]:.0f} ms, state {r["state"]}')
+PY
+if [ "$status" -ne 0 ] || [ "$elapsed" -lt "$((SECONDS_ - 5))" ]; then
+  echo "vsr exited with $status after $elapsed s of $SECONDS_"; tail -5 "$work/stderr.txt"; exit 1
+fi
+echo "vsr ran $elapsed s: 0 crashes"

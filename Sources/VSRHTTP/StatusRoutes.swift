@@ -56,6 +56,8 @@ struct Response: Sendable {
 /// - `GET /api/v1/streams/{name}/snapshot.jpg?view=input|output|side-by-side`: the latest picture
 ///   (a bearer token when one is configured: it shows the camera's images);
 /// - `POST /api/v1/stop`: stops the service (a bearer token when one is configured);
+/// - `PUT /api/v1/config`: the --config JSON to run from now on (a bearer token when one is set):
+///   200 with what changed, or 400 with the one line that says what is wrong (nothing changes);
 /// - `GET /`: the status page.
 /// Reading endpoints are open to whoever can reach the listener (loopback by default); changing
 /// ones need the token whenever one is set, and vsr refuses a non-loopback listener without one.
@@ -64,10 +66,14 @@ public struct StatusRoutes: Sendable {
     let metrics: @Sendable () -> [UInt8]
     let snapshot: @Sendable (String, SnapshotView) throws -> [UInt8]?
     let stop: @Sendable () -> Void
+    /// A new configuration (the --config file's JSON) for the running job; nil: not offered.
+    let reconfigure: (@Sendable ([UInt8]) throws -> StreamJob.Reload)?
     let readyShare: Double
     let token: String?
 
-    public init(job: StreamJob, stop: @escaping @Sendable () -> Void, readyShare: Double = 1, token: String?) {
+    public init(job: StreamJob, stop: @escaping @Sendable () -> Void,
+                reconfigure: (@Sendable ([UInt8]) throws -> StreamJob.Reload)? = nil, readyShare: Double = 1, token: String?) {
+        self.reconfigure = reconfigure
         reports = { job.reports() }
         metrics = { job.metricsText() }
         snapshot = { try job.snapshot(camera: $0, view: $1) }
@@ -142,6 +148,13 @@ public struct StatusRoutes: Sendable {
                 return .text(.notFound, "no camera named \(parts[1])\n")
             }
             return .json(one)
+        case ("config", 1):
+            guard r.head.method == .PUT else { return notAllowed("PUT") }
+            if let refused = authorise(r) { return refused }
+            guard let reconfigure else { return .text(.notFound, "this vsr runs no --config: nothing to reconfigure\n") }
+            do { return .json(try reconfigure(r.body)) } catch {
+                return .text(.badRequest, "configuration not changed: \(error)\n")
+            }
         case ("stop", 1):
             guard r.head.method == .POST else { return notAllowed("POST") }
             if let refused = authorise(r) { return refused }

@@ -54,10 +54,49 @@ final class Camera: Sendable {
         }
     }
 
-    /// Ends the current session and any open in progress (vsr stops). Thread-safe.
+    /// Raised to stop this camera alone (vsr stops, or a reload removes it).
+    let stopFlag = StopFlag()
+    /// Raised when its supervisor has returned (its outputs are finished).
+    let ended = StopFlag()
+    /// A reload removed it; once it has also ended, its metrics (unless a camera of the same name
+    /// took them over) and scheduler queue are freed.
+    private let retirement = Mutex((retired: false, ended: false, keepSeries: false))
+
+    /// Ends the current session and any open in progress. Thread-safe.
     func stop() {
+        stopFlag.raise()
         interrupt.raise()
         session.withLock { $0?.sessionStop.raise() }
+    }
+
+    /// Marks the camera removed; its series and queue go when it has ended (now, if it has).
+    /// `replaced`: a camera of the same name follows, and goes on with the same counters
+    /// (swift-prometheus hands out one object per name and labels); only the info series, whose
+    /// labels may change, goes now.
+    func retire(from metrics: StreamMetrics, scheduler: FairScheduler<LiveItem>, replaced: Bool) {
+        if replaced { stats.metrics.unregisterInfo(from: metrics.registry) }
+        let now = retirement.withLock { r in
+            r.retired = true
+            r.keepSeries = replaced
+            return r.ended
+        }
+        if now { free(metrics, scheduler) }
+    }
+
+    /// The supervisor has returned.
+    func supervisorEnded(metrics: StreamMetrics, scheduler: FairScheduler<LiveItem>) {
+        ended.raise()
+        let now = retirement.withLock { r in
+            r.ended = true
+            return r.retired
+        }
+        if now { free(metrics, scheduler) }
+    }
+
+    private func free(_ metrics: StreamMetrics, _ scheduler: FairScheduler<LiveItem>) {
+        if !retirement.withLock({ $0.keepSeries }) { stats.metrics.unregister(from: metrics.registry) }
+        _ = scheduler.drain(stream: id)
+        scheduler.removeStream(id)
     }
 
     /// Runs until `stop` (or the input ends, or the camera is given up).

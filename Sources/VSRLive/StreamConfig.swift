@@ -31,8 +31,12 @@ public struct StreamConfig: Decodable, Sendable {
             guard !s.input.isEmpty, !s.output.isEmpty, texts.allSatisfy({ $0.utf8.count <= maxTextLength && !$0.contains("\0") }) else {
                 throw StreamConfigError("\(source): stream \(i + 1) needs a non-empty \"input\" and \"output\" (text, at most \(maxTextLength) bytes)")
             }
-            endpoints.append(StreamEndpoint(input: s.input, output: s.output, format: s.format ?? defaultFormat,
-                                            name: s.name ?? "camera\(i + 1)"))
+            let e = StreamEndpoint(input: s.input, output: s.output, format: s.format ?? defaultFormat, name: s.name ?? "camera\(i + 1)")
+            // The name is a camera's identity: in metrics, the API, and across a reload.
+            guard !endpoints.contains(where: { $0.label == e.label }) else {
+                throw StreamConfigError("\(source): stream \(i + 1)'s name \"\(e.label)\" is already used; every camera needs its own")
+            }
+            endpoints.append(e)
         }
         return endpoints
     }

@@ -80,6 +80,7 @@ final class CameraMetrics: Sendable {
     private let up: Gauge
     private let sinceFrame: Gauge
     private let states: [(CameraState, Gauge)]
+    private let info: Gauge
 
     init(_ registry: PrometheusCollectorRegistry, camera: String, input: String, model: String, precision: String) {
         let l = [("camera", camera)]
@@ -103,9 +104,19 @@ final class CameraMetrics: Sendable {
             ($0, registry.makeGauge(descriptor: metric("vsr_camera_state", "", "1 for the camera's current state"),
                                     labels: l + [("state", $0.rawValue)]))
         }
-        registry.makeGauge(descriptor: metric("vsr_camera_info", "", "The camera's input, model and arithmetic"),
-                           labels: l + [("input", input), ("model", model), ("precision", precision)]).set(to: 1)
+        info = registry.makeGauge(descriptor: metric("vsr_camera_info", "", "The camera's input, model and arithmetic"),
+                                  labels: l + [("input", input), ("model", model), ("precision", precision)])
+        info.set(to: 1)
     }
+
+    /// A camera removed by a reload leaves no series behind.
+    func unregister(from registry: PrometheusCollectorRegistry) {
+        for c in [framesIn, upscaled, fallback, dropped, framesOut, repeated, reconnects, decodeErrors] { registry.unregisterCounter(c) }
+        registry.unregisterValueHistogram(latency)
+        for g in [up, sinceFrame, info] + states.map(\.1) { registry.unregisterGauge(g) }
+    }
+
+    func unregisterInfo(from registry: PrometheusCollectorRegistry) { registry.unregisterGauge(info) }
 
     func refresh(_ health: CameraHealth, staleAfter: Double) {
         let state = health.current(staleAfter: staleAfter).state

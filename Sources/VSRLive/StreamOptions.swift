@@ -1,5 +1,5 @@
 /// One camera: where frames come from and where the enhanced stream goes.
-public struct StreamEndpoint: Sendable {
+public struct StreamEndpoint: Sendable, Equatable {
     public var input: String
     public var output: String
     public var format: String?

@@ -9,6 +9,7 @@ public final class FairScheduler<Item: Sendable>: @unchecked Sendable {
     private let depth: Int
     private var next = 0
     private var closed = false
+    private var freeQueues: [Int] = []
 
     public init(streams: Int, depth: Int) {
         queues = Array(repeating: [], count: streams)
@@ -41,6 +42,24 @@ public final class FairScheduler<Item: Sendable>: @unchecked Sendable {
             condition.wait()
         }
         return nil
+    }
+
+    /// A queue for a camera added while running: a free one (left by `removeStream`), else a new
+    /// one. The number of queues is bounded by the most cameras ever running at once.
+    public func addStream() -> Int {
+        condition.withLock {
+            if let free = freeQueues.popLast() { return free }
+            queues.append([])
+            return queues.count - 1
+        }
+    }
+
+    /// Frees the queue of a removed camera (empty it first with `drain`).
+    public func removeStream(_ stream: Int) {
+        condition.withLock {
+            queues[stream].removeAll()
+            freeQueues.append(stream)
+        }
     }
 
     /// Removes and returns everything queued for `stream` (its input ended).

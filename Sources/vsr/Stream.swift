@@ -27,8 +27,11 @@ struct StreamCommand: ParsableCommand {
     @Argument(help: "Output URL, .m3u8 playlist path, or file (omit with --config).")
     var output: String?
 
-    @Option(help: "JSON file listing several input/output pairs that share one worker pool.")
+    @Option(help: "JSON file listing several input/output pairs that share one worker pool (re-read on SIGHUP).")
     var config: String?
+
+    @Option(name: .customLong("check-config"), help: "Check this --config file and print the cameras it would run, then exit.")
+    var checkConfig: String?
 
     @OptionGroup var models: ModelOptions
 
@@ -94,6 +97,7 @@ struct StreamCommand: ParsableCommand {
     var quiet = false
 
     func validate() throws {
+        if checkConfig != nil { return }
         guard (config == nil) != (input == nil || output == nil) else {
             throw ValidationError("give INPUT and OUTPUT, or --config FILE")
         }
@@ -113,6 +117,7 @@ struct StreamCommand: ParsableCommand {
 
     func run() throws {
         configureFFmpegLogging(verbose: false)
+        if let checkConfig { return try reportingErrors { try Self.check(checkConfig, format: format) } }
         try reportingErrors {
             let endpoints = try loadEndpoints()
             var settings = StreamSettings()
@@ -151,6 +156,8 @@ struct StreamCommand: ParsableCommand {
             let interrupts = InterruptHandler { Terminal.note("stopping") }
             let server = try startServer(job: job, stop: interrupts.stop)
             defer { server?.stop() }
+            let reloads = config.map { path in ReloadOnHangup { reload(job, from: path) } }
+            defer { _ = reloads }
             let summary = try job.run(stop: interrupts.stop)
             // A single stream that never came up: its error alone, no summary of nothing.
             if endpoints.count == 1, let f = summary.failures.first, summary.streams[0].framesIn == 0 {
@@ -203,7 +210,18 @@ struct StreamCommand: ParsableCommand {
             }
             token = text
         }
-        let routes = StatusRoutes(job: job, stop: { stop.raise() }, readyShare: readyShare, token: token)
+        let format = self.format, quiet = self.quiet
+        @Sendable func reconfigureOverHTTP(_ body: [UInt8]) throws -> StreamJob.Reload {
+            let endpoints: [StreamEndpoint]
+            do { endpoints = try StreamConfig.endpoints(from: Data(body), source: "the configuration", defaultFormat: format) } catch {
+                throw VSRError.unsupported(error.description)
+            }
+            let r = try job.reconfigure(endpoints)
+            if !quiet { Terminal.note("configuration changed over HTTP (the --config file is unchanged: a SIGHUP re-reads it)") }
+            return r
+        }
+        let reconfigure: (@Sendable ([UInt8]) throws -> StreamJob.Reload)? = config == nil ? nil : reconfigureOverHTTP
+        let routes = StatusRoutes(job: job, stop: { stop.raise() }, reconfigure: reconfigure, readyShare: readyShare, token: token)
         do {
             let server = try StatusServer(host: host, port: port, routes: routes)
             if !quiet { Terminal.note("status on http://\(http.hasPrefix("[") || !host.contains(":") ? host : "[\(host)]"):\(server.port)/") }
@@ -221,17 +239,50 @@ struct StreamCommand: ParsableCommand {
         return "\(r.state.rawValue) \(seconds) s\(why)"
     }
 
+    /// SIGHUP: the --config file again; a bad file leaves the running cameras as they are.
+    private func reload(_ job: StreamJob, from path: String) {
+        do {
+            try job.reconfigure(Self.readConfig(path, format: format))
+        } catch {
+            Terminal.error("configuration not reloaded, the cameras run as before: \(error)")
+        }
+    }
+
+    /// `--check-config FILE`: the cameras it would run, or the one line saying what is wrong.
+    static func check(_ path: String, format: String?) throws {
+        let endpoints = try readConfig(path, format: format)
+        print("\(path): \(endpoints.count) camera\(endpoints.count == 1 ? "" : "s")")
+        for e in endpoints {
+            print("  \(e.label): \(redactedURL(e.input)) -> \(e.output)\(e.format.map { " (\($0))" } ?? "")")
+        }
+    }
+
     private func loadEndpoints() throws -> [StreamEndpoint] {
         guard let config else { return [StreamEndpoint(input: input!, output: output!, format: format)] }
+        return try Self.readConfig(config, format: format)
+    }
+
+    static func readConfig(_ config: String, format: String?) throws -> [StreamEndpoint] {
         // Read at most 1 MiB: /dev/zero or a huge file given by mistake must not fill the memory.
         guard let handle = FileHandle(forReadingAtPath: config), let data = try? handle.read(upToCount: 1 << 20) else {
-            throw ValidationError("cannot read \(config)")
+            throw VSRError.unsupported("cannot read \(config)")
         }
-        guard data.count < 1 << 20 else { throw ValidationError("\(config) is larger than 1 MiB; it is not a stream list") }
+        guard data.count < 1 << 20 else { throw VSRError.unsupported("\(config) is larger than 1 MiB; it is not a stream list") }
         do { return try StreamConfig.endpoints(from: data, source: config, defaultFormat: format) } catch {
-            throw ValidationError(error.description)
+            throw VSRError.unsupported(error.description)
         }
     }
 }
 
 extension OverloadPolicy: ExpressibleByArgument {}
+
+/// SIGHUP, as services are told to re-read their configuration (`systemctl reload`).
+final class ReloadOnHangup {
+    private let source: any DispatchSourceSignal
+    init(_ action: @escaping @Sendable () -> Void) {
+        signal(SIGHUP, SIG_IGN)
+        source = DispatchSource.makeSignalSource(signal: SIGHUP, queue: .global())
+        source.setEventHandler(handler: action)
+        source.resume()
+    }
+}

@@ -32,7 +32,9 @@ struct StatusServerTests {
                             settings: settings, upscaler: BicubicUpscaler(scale: 2), notify: { _ in }, report: { _ in })
             let stop = self.stop
             server = try StatusServer(host: "127.0.0.1", port: 0,
-                                      routes: StatusRoutes(job: job, stop: { stop.raise() }, readyShare: readyShare, token: token),
+                                      routes: StatusRoutes(job: job, stop: { stop.raise() }, reconfigure: { [job] body in
+                                          try job.reconfigure(StreamConfig.endpoints(from: Data(body), source: "the body", defaultFormat: nil))
+                                      }, readyShare: readyShare, token: token),
                                       limits: limits)
             let (job, finished) = (job, finished)
             Thread.detachNewThread {
@@ -175,6 +177,12 @@ struct StatusServerTests {
         #expect(snapped.stdout.split(separator: "\n").filter { $0 == "200" }.count == 50, "\(snapped.stdout)")
         #expect(try Self.curl(["-X", "POST", "-H", "Authorization: Bearer wrong", r.base + "/api/v1/stop"]).status == 401)
         #expect(try Self.curl(["-X", "POST", "-H", "Authorization: Bearer s3cre", r.base + "/api/v1/stop"]).status == 401)
+        // A new configuration needs the token; a bad one changes nothing and says why.
+        let endpoints = r.job.endpoints
+        #expect(try Self.curl(["-X", "PUT", "--data", "{}", r.base + "/api/v1/config"]).status == 401)
+        let refused = try Self.curl(["-X", "PUT", "-H", "Authorization: Bearer s3cret", "--data", #"{"streams": []}"#, r.base + "/api/v1/config"])
+        #expect(refused.status == 400 && refused.body.contains("configuration not changed: the body lists no streams"), "\(refused)")
+        #expect(r.job.endpoints == endpoints)
         #expect(!r.finished.isRaised, "no bad request stopped the job")
         while slow.isExecuting { Thread.sleep(forTimeInterval: 0.05) }
         let closedAfter = cutOff.all.first.flatMap(Double.init) ?? 99

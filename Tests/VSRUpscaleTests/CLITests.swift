@@ -199,4 +199,43 @@ struct CLITests {
         let playlist = try String(contentsOfFile: s.path("live.m3u8"), encoding: .utf8)
         #expect(playlist.contains("#EXT-X-ENDLIST"), "\(playlist)")
     }
+
+    /// `--check-config` prints what would run (or the line that is wrong); SIGHUP re-reads the
+    /// file: a good one is applied, a bad one leaves the cameras as they were.
+    @Test(.timeLimit(.minutes(1))) func configIsCheckedAndReloadedOnSIGHUP() throws {
+        let s = Scratch()
+        try makeClip(s.path("a.mp4"), seconds: 20, extra: ["-c:v", "libx264", "-preset", "ultrafast", "-g", "25"])
+        func write(_ names: [String]) throws {
+            let streams = names.map { #"{"input": "\#(s.path("a.mp4"))", "output": "\#(s.path($0 + ".ts"))", "name": "\#($0)"}"# }
+            try Data(#"{"streams": [\#(streams.joined(separator: ", "))]}"#.utf8).write(to: URL(fileURLWithPath: s.path("cams.json")))
+        }
+        try write(["door"])
+        let check = try Self.vsr(["stream", "--check-config", s.path("cams.json")])
+        #expect(check.status == 0 && check.stdout.contains("1 camera") && check.stdout.contains("door: "), "\(check)")
+        try Data("{\"streams\": [{\"input\": 3}]}".utf8).write(to: URL(fileURLWithPath: s.path("bad.json")))
+        let bad = try Self.vsr(["stream", "--check-config", s.path("bad.json")])
+        #expect(bad.status == 1 && bad.stderr.contains("wrong type at streams.stream 1.input"), "\(bad)")
+
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: SegmentTests.tool("vsr"))
+        p.arguments = ["stream", "--config", s.path("cams.json"), "--realtime", "--model", "bicubic", "--duration", "6",
+                       "--progress", "none"]
+        let err = Pipe()
+        p.standardError = err
+        p.standardOutput = FileHandle.nullDevice
+        try p.run()
+        Thread.sleep(forTimeInterval: 1.5)
+        try Data("not json".utf8).write(to: URL(fileURLWithPath: s.path("cams.json")))
+        kill(p.processIdentifier, SIGHUP)
+        Thread.sleep(forTimeInterval: 0.5)
+        try write(["door", "yard"])
+        kill(p.processIdentifier, SIGHUP)
+        p.waitUntilExit()
+        let stderr = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        #expect(p.terminationStatus == 0, "\(stderr)")
+        #expect(stderr.contains("configuration not reloaded, the cameras run as before:"), "\(stderr)")
+        #expect(stderr.contains("configuration reloaded: added yard"), "\(stderr)")
+        #expect(Int(try videoStream(s.path("door.ts")).nbReadFrames ?? "") ?? 0 > 100)
+        #expect(Int(try videoStream(s.path("yard.ts")).nbReadFrames ?? "") ?? 0 > 50)
+    }
 }
