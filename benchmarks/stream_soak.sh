@@ -5,10 +5,10 @@
 # file descriptors are sampled from /proc every 10 s: both must stay flat (no growth with
 # uptime, reconnects or scrapes). Prints the curve (a line a minute), a summary, and the
 # cameras' totals; exit 1 if vsr died before the end.
-# Usage: benchmarks/stream_soak.sh [SECONDS=1800] [N=4] [RESTART_EVERY=180] [MODEL=fast] [CLIP=../shared/videos/slow_traffic_small.mp4]
+# Usage: benchmarks/stream_soak.sh [SECONDS=1800] [N=4] [RESTART_EVERY=180] [MODEL=balanced] [CLIP=../shared/videos/slow_traffic_small.mp4]
 set -euo pipefail
 cd "$(dirname "$0")/.."
-SECONDS_=${1:-1800}; N=${2:-4}; RESTART_EVERY=${3:-180}; MODEL=${4:-fast}; CLIP=${5:-../shared/videos/slow_traffic_small.mp4}
+SECONDS_=${1:-1800}; N=${2:-4}; RESTART_EVERY=${3:-180}; MODEL=${4:-balanced}; CLIP=${5:-../shared/videos/slow_traffic_small.mp4}
 VSR=${VSR:-.build/release/vsr}
 work=$(mktemp -d); trap 'kill $(jobs -p) 2>/dev/null; rm -rf "$work"' EXIT
 ffmpeg -v error -y -i "$CLIP" -vf scale=640:360,fps=25 -c:v libx264 -preset veryfast -crf 23 -g 25 -bf 0 -an -f mpegts "$work/camera.ts"

@@ -126,6 +126,7 @@ extension LiveStream {
                     stats.received()
                     if health.frameArrived() { notify("\(label): live") }
                     snapshots.received(ready)
+                    if let qp = ready.streamQuantiser { stats.metrics.inputQP.set(to: qp) }
                     submit(LiveItem(stream: self, sequence: clock.sequence, frame: ready, received: monotonicNanos(), pts: pts))
                     clock.sequence += 1
                 }

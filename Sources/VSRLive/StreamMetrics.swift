@@ -77,6 +77,8 @@ final class CameraMetrics: Sendable {
     let framesIn, upscaled, fallback, dropped, framesOut, repeated, reconnects, decodeErrors: Counter
     /// Frame received -> packet written, seconds.
     let latency: ValueHistogram
+    /// The stream's compression level (H.264 QP averaged over recent frames), -1 where the codec exports none.
+    let inputQP: Gauge
     private let up: Gauge
     private let sinceFrame: Gauge
     private let states: [(CameraState, Gauge)]
@@ -97,6 +99,9 @@ final class CameraMetrics: Sendable {
         decodeErrors = counter("vsr_decode_errors", "Packets the decoder refused")
         latency = registry.makeValueHistogram(descriptor: metric("vsr_latency", "seconds", "End-to-end latency, frame received to packet written"),
                                               labels: l, buckets: [0.01, 0.025, 0.05, 0.1, 0.2, 0.35, 0.5, 1, 2, 5])
+        inputQP = registry.makeGauge(descriptor: metric("vsr_input_qp", "", "The stream's H.264 QP (mean over recent frames); -1 where the codec exports none"),
+                                     labels: l)
+        inputQP.set(to: -1)
         up = registry.makeGauge(descriptor: metric("vsr_camera_up", "", "1 while the camera is live, else 0"), labels: l)
         sinceFrame = registry.makeGauge(descriptor: metric("vsr_seconds_since_last_frame", "",
                                                            "Seconds since the camera's last frame (-1 before the first)"), labels: l)
@@ -113,7 +118,7 @@ final class CameraMetrics: Sendable {
     func unregister(from registry: PrometheusCollectorRegistry) {
         for c in [framesIn, upscaled, fallback, dropped, framesOut, repeated, reconnects, decodeErrors] { registry.unregisterCounter(c) }
         registry.unregisterValueHistogram(latency)
-        for g in [up, sinceFrame, info] + states.map(\.1) { registry.unregisterGauge(g) }
+        for g in [inputQP, up, sinceFrame, info] + states.map(\.1) { registry.unregisterGauge(g) }
     }
 
     func unregisterInfo(from registry: PrometheusCollectorRegistry) { registry.unregisterGauge(info) }
