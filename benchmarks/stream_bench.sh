@@ -12,23 +12,19 @@ N=${1:-1}; SECONDS_=${2:-30}; CLIP=${3:-../shared/videos/slow_traffic_small.mp4}
 shift $(( $# < 3 ? $# : 3 ))
 VSR=${VSR:-.build/release/vsr}
 work=$(mktemp -d); trap 'kill $(jobs -p) 2>/dev/null; rm -rf "$work"' EXIT
-ffmpeg -v error -y -i "$CLIP" -vf scale=640:360,fps=25 -c:v libx264 -preset veryfast -crf 23 -g 25 -bf 0 -an -f mpegts "$work/camera.ts"
+. benchmarks/simulated_cameras.sh
+camera_clip "$CLIP" "$work/camera.ts"
 
 # One run with $1 cameras; prints a line per camera and "holds" or "fails" last.
 run() {
   local n=$1
-  echo '{"streams": [' > "$work/cams.json"
-  for i in $(seq 1 "$n"); do
-    sep=$([ "$i" -lt "$n" ] && echo , || true)
-    echo "{\"input\": \"udp://127.0.0.1:$((23000 + i * 2))\", \"output\": \"$work/cam$i.ts\", \"name\": \"cam$i\"}$sep" >> "$work/cams.json"
-  done
-  echo ']}' >> "$work/cams.json"
+  camera_config "$n" 23000 "$work"
   "$VSR" stream --config "$work/cams.json" --duration "$SECONDS_" --stats-interval 1000 --progress json --quiet "$@" \
     > "$work/summary.json" &
   local vsr_pid=$! pids=()
   sleep 1
   for i in $(seq 1 "$n"); do
-    ffmpeg -v error -re -stream_loop -1 -i "$work/camera.ts" -c copy -f mpegts "udp://127.0.0.1:$((23000 + i * 2))?pkt_size=1316" &
+    ffmpeg -v error -re -stream_loop -1 -i "$work/camera.ts" -c copy -f mpegts "udp://127.0.0.1:$(camera_port "$i" 23000)?pkt_size=1316" &
     pids+=($!)
   done
   wait "$vsr_pid" || true

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Soak test of `vsr stream`: N cameras (a 640x360 25 fps copy of a real clip, 1 s GOP, MPEG-TS over
 # UDP on loopback) for SECONDS, one camera's source restarted every RESTART_EVERY seconds in
-# turn (down 5 s, then back), /metrics scraped at every sample. vsr's resident memory and open
+# turn (down 8 s, past the 5 s timeout, then back), /metrics scraped at every sample. vsr's resident memory and open
 # file descriptors are sampled from /proc every 10 s: both must stay flat (no growth with
 # uptime, reconnects or scrapes). Prints the curve (a line a minute), a summary, and the
 # cameras' totals; exit 1 if vsr died before the end.
@@ -11,27 +11,23 @@ cd "$(dirname "$0")/.."
 SECONDS_=${1:-1800}; N=${2:-4}; RESTART_EVERY=${3:-180}; MODEL=${4:-balanced}; CLIP=${5:-../shared/videos/slow_traffic_small.mp4}
 VSR=${VSR:-.build/release/vsr}
 work=$(mktemp -d); trap 'kill $(jobs -p) 2>/dev/null; rm -rf "$work"' EXIT
-ffmpeg -v error -y -i "$CLIP" -vf scale=640:360,fps=25 -c:v libx264 -preset veryfast -crf 23 -g 25 -bf 0 -an -f mpegts "$work/camera.ts"
-echo '{"streams": [' > "$work/cams.json"
-for i in $(seq 1 "$N"); do
-  sep=$([ "$i" -lt "$N" ] && echo , || true)
-  echo "{\"input\": \"udp://127.0.0.1:$((24000 + i * 2))\", \"output\": \"$work/cam$i.ts\", \"name\": \"cam$i\"}$sep" >> "$work/cams.json"
-done
-echo ']}' >> "$work/cams.json"
+. benchmarks/simulated_cameras.sh
+camera_clip "$CLIP" "$work/camera.ts"
+camera_config "$N" 24000 "$work"
 port=$((18500 + RANDOM % 1000))
 "$VSR" stream --config "$work/cams.json" --model "$MODEL" --duration "$SECONDS_" --stats-interval 1000 --progress json \
   --http "127.0.0.1:$port" > "$work/summary.json" 2> "$work/stderr.txt" &
 vsr_pid=$!
 sleep 1
 declare -A src
-start_camera() { ffmpeg -v error -re -stream_loop -1 -i "$work/camera.ts" -c copy -f mpegts "udp://127.0.0.1:$((24000 + $1 * 2))?pkt_size=1316" & src[$1]=$!; }
+start_camera() { ffmpeg -v error -re -stream_loop -1 -i "$work/camera.ts" -c copy -f mpegts "udp://127.0.0.1:$(camera_port "$1" 24000)?pkt_size=1316" & src[$1]=$!; }
 for i in $(seq 1 "$N"); do start_camera "$i"; done
 samples="$work/samples.txt"; began=$(date +%s); next_restart=$((began + RESTART_EVERY)); turn=1
 while kill -0 "$vsr_pid" 2>/dev/null; do
   now=$(date +%s)
   if [ "$now" -ge "$next_restart" ]; then
     kill "${src[$turn]}" 2>/dev/null || true
-    ( sleep 5; ) ; start_camera "$turn"
+    sleep 8; start_camera "$turn"  # longer than --timeout (5 s): the camera is lost and reconnected
     turn=$(( turn % N + 1 )); next_restart=$((next_restart + RESTART_EVERY))
   fi
   rss=$(awk '/VmRSS/ {print $2}' "/proc/$vsr_pid/status" 2>/dev/null || true)
