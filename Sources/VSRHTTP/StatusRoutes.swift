@@ -1,5 +1,4 @@
 import Foundation
-import NIOCore
 import NIOHTTP1
 import VSRFrames
 import VSRLive
@@ -8,9 +7,10 @@ import VSRLive
 struct Request {
     let head: HTTPRequestHead
     let body: [UInt8]
-    let peer: SocketAddress?
 
     var path: Substring { head.uri.prefix { $0 != "?" } }
+    /// The path's parts, percent-decoded ("/api/v1/streams/door" -> api, v1, streams, door).
+    var parts: [String] { path.split(separator: "/").map { String($0).removingPercentEncoding ?? String($0) } }
     var query: [String: String] {
         guard let q = head.uri.firstIndex(of: "?") else { return [:] }
         var out: [String: String] = [:]
@@ -83,11 +83,11 @@ public struct StatusRoutes: Sendable {
     }
 
     func answer(_ r: Request) -> Reply {
-        let parts = r.path.split(separator: "/").map { String($0).removingPercentEncoding ?? String($0) }
+        let parts = r.parts
         if parts.count == 5, parts[0] == "api", parts[1] == "v1", parts[2] == "streams", parts[4] == "snapshot.jpg" {
             return snapshot(of: parts[3], r)
         }
-        return .now(answerNow(r))
+        return .now(answerNow(parts, r))
     }
 
     /// A camera's latest picture as JPEG, made off the event loop.
@@ -112,9 +112,7 @@ public struct StatusRoutes: Sendable {
         }
     }
 
-    private func answerNow(_ r: Request) -> Response {
-        let path = r.path
-        let parts = path.split(separator: "/", omittingEmptySubsequences: true).map { String($0).removingPercentEncoding ?? String($0) }
+    private func answerNow(_ parts: [String], _ r: Request) -> Response {
         let read = r.head.method == .GET || r.head.method == .HEAD
         switch (parts.first, parts.count) {
         case (nil, 0):
@@ -133,7 +131,7 @@ public struct StatusRoutes: Sendable {
         case ("api", _) where parts.count >= 3 && parts[1] == "v1":
             return api(Array(parts.dropFirst(2)), r)
         default:
-            return .text(.notFound, "no such page: \(path)\n")
+            return .text(.notFound, "no such page: \(r.path)\n")
         }
     }
 
@@ -167,7 +165,7 @@ public struct StatusRoutes: Sendable {
 
     /// Nil when the request may change the service or see a camera; else the 401 to send.
     private func authorise(_ r: Request) -> Response? {
-        guard let token else { return nil }  // no token: loopback only, trusted (StatusListener refuses the rest)
+        guard let token else { return nil }  // no token: loopback only, trusted (vsr stream refuses any other listener without one)
         guard let given = r.bearer, Self.constantTimeEqual(Array(given.utf8), Array(token.utf8)) else {
             var refused = Response.text(.unauthorized, "this endpoint needs the bearer token (--http-token-file)\n")
             refused.headers = [("WWW-Authenticate", "Bearer")]

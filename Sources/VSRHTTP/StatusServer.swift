@@ -113,7 +113,7 @@ private final class RequestHandler: ChannelInboundHandler {
             guard let head else { return }
             self.head = nil
             let reply = tooLarge ? .now(Response.text(.payloadTooLarge, "request body over \(limits.maxBodyBytes) bytes\n"))
-                : routes.answer(Request(head: head, body: body, peer: context.channel.remoteAddress))
+                : routes.answer(Request(head: head, body: body))
             switch reply {
             case .now(let response):
                 finish(response, for: head, context: context)

@@ -95,7 +95,6 @@ final class Camera: Sendable {
 
     private func free(_ metrics: StreamMetrics, _ scheduler: FairScheduler<LiveItem>) {
         if !retirement.withLock({ $0.keepSeries }) { stats.metrics.unregister(from: metrics.registry) }
-        _ = scheduler.drain(stream: id)
         scheduler.removeStream(id)
     }
 
@@ -103,7 +102,6 @@ final class Camera: Sendable {
     func supervise(stop: StopFlag, shared: Shared) {
         let settings = shared.settings
         var backoff = Backoff(maximum: settings.maxRetrySeconds)
-        var lastError = ""
         var everLive = false
         while !stop.isRaised {
             let s: LiveStream
@@ -115,21 +113,17 @@ final class Camera: Sendable {
             } catch {
                 if stop.isRaised { break }
                 let why = "\(error)"
-                health.set(.down, error: why)
+                let news = health.down(why)
                 if settings.giveUp.givesUp(secondsNotLive: health.secondsNotLive, everLive: everLive) {
                     failure.withLock { $0 = why }
                     break
                 }
-                if why != lastError {
-                    shared.notify("\(label): down (\(why)); retrying every \(Int(settings.maxRetrySeconds)) s at most")
-                }
-                lastError = why
+                if news { shared.notify(Self.downNote(label, why, settings)) }
                 backoff.failed()
                 stop.wait(until: backoff.nextAttempt)
                 continue
             }
             backoff.succeeded()
-            lastError = ""
             session.withLock { $0 = s }
             if stop.isRaised { s.sessionStop.raise() }
             let end = run(s, shared: shared)
@@ -157,6 +151,11 @@ final class Camera: Sendable {
             break
         }
         health.set(.stopped)
+    }
+
+    /// The one line a camera that cannot be opened gets (once per reason, not per retry).
+    static func downNote(_ label: String, _ why: String, _ settings: StreamSettings) -> String {
+        "\(label): down (\(why)); retrying every \(Int(settings.maxRetrySeconds)) s at most"
     }
 
     enum SessionEnd {

@@ -45,11 +45,27 @@ final class CameraHealth: Sendable {
         }
     }
 
+    /// An open failed: the camera is down with `why`. True when that is news (it was not down,
+    /// or down for another reason), so the caller says it once, not at every retry.
+    func down(_ why: String) -> Bool {
+        status.withLock { s in
+            let news = s.state != .down || s.lastError != why
+            if news { s.lastError = why }
+            if s.state != .down {
+                s.state = .down
+                s.since = Date().timeIntervalSince1970
+                if notLiveSince.load(ordering: .relaxed) == 0 { notLiveSince.store(monotonicNanos(), ordering: .relaxed) }
+            }
+            return news
+        }
+    }
+
     /// A frame arrived: the camera is live. Returns whether it was not before.
     @discardableResult
     func frameArrived() -> Bool {
         lastFrame.store(monotonicNanos(), ordering: .relaxed)
-        guard notLiveSince.load(ordering: .relaxed) != 0 || status.withLock({ $0.state != .live }) else { return false }
+        // notLiveSince is 0 exactly while live (`set` keeps it so): no lock on a live camera's frames.
+        guard notLiveSince.load(ordering: .relaxed) != 0 else { return false }
         return set(.live)
     }
 

@@ -20,7 +20,6 @@ extension LiveStream {
             // The old input is closed first: a UDP input holds its port, and a new one could not
             // bind it while it is open (the source came back but was never read again).
             input = nil
-            var lastError = ""
             while !stop.isRaised {
                 backoff.failed()
                 if stop.wait(until: backoff.nextAttempt) { break }
@@ -32,9 +31,7 @@ extension LiveStream {
                     break
                 } catch {
                     let why = "\(error)"
-                    health.set(.down, error: why)
-                    if why != lastError { notify("\(label): down (\(why)); retrying every \(Int(settings.maxRetrySeconds)) s at most") }
-                    lastError = why
+                    if health.down(why) { notify(Camera.downNote(label, why, settings)) }
                     if settings.giveUp.givesUp(secondsNotLive: health.secondsNotLive, everLive: true) { return why }
                 }
             }

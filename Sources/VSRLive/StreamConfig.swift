@@ -1,4 +1,5 @@
 import Foundation
+import VSRFrames
 
 /// The `--config` file of `vsr stream`:
 /// `{"streams": [{"input": URL, "output": URL, "name": TEXT, "format": NAME}, ...]}`.
@@ -19,7 +20,7 @@ public struct StreamConfig: Decodable, Sendable {
     public static func endpoints(from data: Data, source: String, defaultFormat: String?) throws(StreamConfigError) -> [StreamEndpoint] {
         let config: StreamConfig
         do { config = try JSONDecoder().decode(StreamConfig.self, from: data) } catch {
-            throw StreamConfigError("\(source) must be JSON like {\"streams\": [{\"input\": URL, \"output\": URL}]} (\(Self.explain(error)))")
+            throw StreamConfigError("\(source) must be JSON like {\"streams\": [{\"input\": URL, \"output\": URL}]} (\(decodingProblem(error, item: "stream")))")
         }
         guard !config.streams.isEmpty else { throw StreamConfigError("\(source) lists no streams") }
         guard config.streams.count <= maxStreams else {
@@ -41,17 +42,6 @@ public struct StreamConfig: Decodable, Sendable {
         return endpoints
     }
 
-    static func explain(_ error: Error) -> String {
-        switch error {
-        case DecodingError.keyNotFound(let key, let c): "missing \"\(key.stringValue)\"\(path(c.codingPath))"
-        case DecodingError.typeMismatch(_, let c), DecodingError.valueNotFound(_, let c): "wrong type\(path(c.codingPath))"
-        default: "not valid JSON"
-        }
-    }
-
-    static func path(_ keys: [CodingKey]) -> String {
-        keys.isEmpty ? "" : " at " + keys.map { $0.intValue.map { "stream \($0 + 1)" } ?? $0.stringValue }.joined(separator: ".")
-    }
 }
 
 public struct StreamConfigError: Error, CustomStringConvertible {

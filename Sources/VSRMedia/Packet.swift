@@ -22,13 +22,13 @@ public final class Packet: @unchecked Sendable {
         get { pointer.pointee.pts }
         set { pointer.pointee.pts = newValue }
     }
-    /// A packet a decoder can start from (IDR, CRA, an I-frame the demuxer marked).
     /// The packet's payload, copied.
     public var bytes: [UInt8] {
         guard let data = pointer.pointee.data, pointer.pointee.size > 0 else { return [] }
         return Array(UnsafeBufferPointer(start: data, count: Int(pointer.pointee.size)))
     }
 
+    /// A packet a decoder can start from (IDR, CRA, an I-frame the demuxer marked).
     public var isKeyframe: Bool { pointer.pointee.flags & AV_PKT_FLAG_KEY != 0 }
     /// How long the packet shows, in the stream's time base (0: unknown).
     public var duration: Int64 {

@@ -54,7 +54,7 @@ public final class FairScheduler<Item: Sendable>: @unchecked Sendable {
         }
     }
 
-    /// Frees the queue of a removed camera (empty it first with `drain`).
+    /// Frees the queue of a removed camera (what is still queued in it is dropped).
     public func removeStream(_ stream: Int) {
         condition.withLock {
             queues[stream].removeAll()

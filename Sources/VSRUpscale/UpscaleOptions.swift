@@ -84,8 +84,6 @@ public struct UpscaleOptions: Sendable {
     /// The encoders vsr offers for video, in order of preference, when FFmpeg has them.
     public static let videoEncoders = ["libx264", "libx265", "libsvtav1", "libvpx-vp9"]
 
-    public static func crfScale(_ encoder: String) -> OutputSettings.CRFScale? { OutputSettings.crfScale(encoder) }
-
     /// The encoder's options: vsr's defaults from --crf/--preset, then --encoder-option; x265's
     /// own parameter list is joined rather than replaced.
     func allEncoderOptions() -> [String: String] {

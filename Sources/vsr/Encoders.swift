@@ -17,7 +17,7 @@ struct Encoders: ParsableCommand {
         print("encoder        codec      quality                               pixel formats")
         for e in list {
             let quality: String
-            if let scale = UpscaleOptions.crfScale(e.name) {
+            if let scale = OutputSettings.crfScale(e.name) {
                 quality = "--crf \(scale.range.lowerBound)-\(scale.range.upperBound) (default \(scale.defaultValue))"
             } else if e.lossless {
                 quality = "lossless"

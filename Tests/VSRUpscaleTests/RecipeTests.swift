@@ -160,7 +160,7 @@ struct RecipeTests {
             ("garbage.json", "\u{0}\u{1}not json", "is not a vsr manifest"),
             ("old.json", #"{"version": 1, "input": "a.mp4"}"#, "written by another version of vsr (manifest version 1"),
             ("truncated.json", #"{"version": 2, "input": "/a.mp4", "segments": ["#, "is not a vsr manifest"),
-            ("fields.json", #"{"version": 2, "input": "/a.mp4"}"#, "is damaged (missing field"),
+            ("fields.json", #"{"version": 2, "input": "/a.mp4"}"#, "is damaged (missing \"source\""),
         ]
         for (name, text, expected) in cases {
             if let text { try Data(text.utf8).write(to: URL(fileURLWithPath: s.path(name))) }

@@ -87,7 +87,7 @@ public struct SegmentManifest: Sendable, Codable {
         } catch let e as VSRError {
             throw e
         } catch {
-            throw VSRError.unsupported("\(path) is damaged (\(decodingProblem(error))); run vsr plan again")
+            throw VSRError.unsupported("\(path) is damaged (\(decodingProblem(error, item: "segment"))); run vsr plan again")
         }
     }
 
@@ -110,17 +110,6 @@ public struct SegmentManifest: Sendable, Codable {
     public func save() throws {
         try FileManager.default.createDirectory(atPath: workFolder, withIntermediateDirectories: true)
         try writeAtomically(try JSONEncoder.pretty.encode(self), to: path)
-    }
-}
-
-/// "missing field 'recipe'": a decoding error in a line.
-func decodingProblem(_ error: Error) -> String {
-    switch error {
-    case DecodingError.keyNotFound(let key, _): "missing field '\(key.stringValue)'"
-    case DecodingError.typeMismatch(_, let c), DecodingError.valueNotFound(_, let c):
-        "wrong value at '\(c.codingPath.map(\.stringValue).joined(separator: "."))'"
-    case DecodingError.dataCorrupted(let c): c.debugDescription
-    default: "\(error)"
     }
 }
 
